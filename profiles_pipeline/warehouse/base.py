@@ -1,0 +1,162 @@
+"""The one interface the engine uses to talk to a warehouse.
+
+Engine code writes SQL in the canonical dialect (`CANONICAL_DIALECT`, DuckDB's) or as sqlglot
+expressions; every statement leaves through `WarehouseAdapter.execute`/`fetch`, which
+transpile it to the engine's dialect and wrap failures with the statement that failed.
+A new warehouse is one small subclass overriding only what differs (see SQLMesh's
+EngineAdapter).
+"""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, final
+
+import sqlglot
+from sqlglot import exp
+
+from profiles_pipeline.errors import WarehouseError
+
+CANONICAL_DIALECT = "duckdb"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+
+
+class WarehouseAdapter(abc.ABC):
+    """Run statements, fetch small results, replace tables atomically, inspect the catalog.
+
+    Subclasses implement the `_raw_*` hooks and the catalog queries; the rest is shared.
+    """
+
+    #: sqlglot dialect name of the engine ("duckdb", "snowflake").
+    dialect: ClassVar[str]
+    #: Dagster asset kind tag.
+    kind: ClassVar[str]
+
+    # ---- hooks a subclass implements -------------------------------------------------
+    @abc.abstractmethod
+    def _raw_execute(self, sql: str) -> None: ...
+
+    @abc.abstractmethod
+    def _raw_fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    @abc.abstractmethod
+    def list_tables(self) -> list[str]:
+        """Lower-case names of the tables and views in the working schema."""
+
+    @abc.abstractmethod
+    def columns(self, name: str) -> list[Column]:
+        """Columns of a table or view (lower-case names); empty if it does not exist."""
+
+    @abc.abstractmethod
+    def _swap_in(self, staging: str, name: str) -> None:
+        """Make `staging` become `name` atomically (readers see old or new, never neither)."""
+
+    # ---- shared behaviour -------------------------------------------------------------
+    def to_sql(self, statement: str | exp.Expression, read: str = CANONICAL_DIALECT) -> str:
+        """Render canonical SQL (or an expression) in this engine's dialect."""
+        if isinstance(statement, exp.Expression):
+            return statement.sql(dialect=self.dialect)
+        if read == self.dialect:
+            return statement
+        parts = sqlglot.transpile(statement, read=read, write=self.dialect)
+        return ";\n".join(parts)
+
+    @final
+    def execute(self, statement: str | exp.Expression, read: str = CANONICAL_DIALECT) -> None:
+        """Run one statement (transpiled from `read`). Failures raise WarehouseError with the SQL."""
+        sql = self.to_sql(statement, read)
+        try:
+            self._raw_execute(sql)
+        except Exception as e:  # noqa: BLE001 - every engine error becomes one type
+            raise WarehouseError(f"{type(e).__name__}: {e}", sql=sql) from e
+
+    @final
+    def fetch_with_columns(
+        self, statement: str | exp.Expression, read: str = CANONICAL_DIALECT
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        sql = self.to_sql(statement, read)
+        try:
+            cols, rows = self._raw_fetch(sql)
+        except Exception as e:  # noqa: BLE001
+            raise WarehouseError(f"{type(e).__name__}: {e}", sql=sql) from e
+        return [c.lower() for c in cols], rows
+
+    def fetch(self, statement: str | exp.Expression, read: str = CANONICAL_DIALECT) -> list[tuple]:
+        """Rows of a small result."""
+        return self.fetch_with_columns(statement, read)[1]
+
+    def fetch_one(self, statement: str | exp.Expression, read: str = CANONICAL_DIALECT) -> Any:
+        """The single value of a one-row, one-column result."""
+        rows = self.fetch(statement, read)
+        return rows[0][0] if rows else None
+
+    def fetch_df(self, statement: str | exp.Expression, read: str = CANONICAL_DIALECT):
+        """A small result as a pandas DataFrame (lower-case column names)."""
+        import pandas as pd
+
+        cols, rows = self.fetch_with_columns(statement, read)
+        return pd.DataFrame.from_records(rows, columns=cols)
+
+    def replace_table(
+        self, name: str, select: str | exp.Expression, read: str = CANONICAL_DIALECT
+    ) -> int:
+        """Build `select` into a staging table, then swap it in as `name`. Returns its row count."""
+        staging = f"{name}__staging_{uuid.uuid4().hex[:8]}"
+        body = self.to_sql(select, read)
+        self.execute(f"CREATE TABLE {staging} AS {body}", read=self.dialect)
+        try:
+            rows = self.row_count(staging)
+            self._swap_in(staging, name)
+        except Exception:
+            self.execute(f"DROP TABLE IF EXISTS {staging}", read=self.dialect)
+            raise
+        return rows
+
+    def create_view(
+        self, name: str, select: str | exp.Expression, read: str = CANONICAL_DIALECT
+    ) -> None:
+        body = self.to_sql(select, read)
+        self.execute(f"CREATE OR REPLACE VIEW {name} AS {body}", read=self.dialect)
+
+    def drop(self, name: str) -> None:
+        """Drop a table or view if it exists."""
+        if name.lower() not in self.list_tables():
+            return
+        try:
+            self.execute(f"DROP TABLE IF EXISTS {name}", read=self.dialect)
+        except WarehouseError:
+            self.execute(f"DROP VIEW IF EXISTS {name}", read=self.dialect)
+
+    def table_exists(self, name: str) -> bool:
+        return name.lower() in self.list_tables()
+
+    def row_count(self, name: str) -> int:
+        return int(self.fetch_one(f"SELECT COUNT(*) FROM {name}", read=self.dialect))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.execute("BEGIN TRANSACTION", read=self.dialect)
+        try:
+            yield
+        except BaseException:
+            self.execute("ROLLBACK", read=self.dialect)
+            raise
+        self.execute("COMMIT", read=self.dialect)
+
+    def __enter__(self) -> WarehouseAdapter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
