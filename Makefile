@@ -1,0 +1,25 @@
+# The two commands of the README. Both do every set-up step themselves on a fresh machine
+# with only python3 (3.11+): a virtual environment in .venv, the project and its dev extra.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+USERS ?= 2000
+DAYS ?= 14
+
+.PHONY: demo test lint
+
+$(BIN)/profiles: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/profiles
+	$(BIN)/profiles sample-data generate -p config --users $(USERS) --days $(DAYS)
+	$(BIN)/profiles run -p config
+
+test: $(BIN)/profiles
+	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+
+lint: $(BIN)/profiles
+	$(BIN)/ruff check profiles_pipeline profiles_pipeline_tests bench

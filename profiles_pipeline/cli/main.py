@@ -1,0 +1,26 @@
+"""Entry point of the `profiles` console script. Commands live in one module each and import
+heavy libraries inside their bodies, so `profiles --help` starts quickly."""
+
+from __future__ import annotations
+
+import typer
+
+from profiles_pipeline.cli import sample_data_cmd, validate_cmd
+
+app = typer.Typer(
+    name="profiles",
+    help="Warehouse-native customer 360: identity stitching, features and cohorts from a "
+    "RudderStack Profiles project.\n\nExample: profiles validate -p config",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+app.command("validate")(validate_cmd.validate)
+app.command("schema")(validate_cmd.schema)
+app.add_typer(sample_data_cmd.app, name="sample-data")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,99 @@
+"""The project as a graph of steps, independent of Dagster.
+
+`build_graph(project)` turns the spec into `Step`s (inputs, id-graph stages, features, feature
+views, cohorts); each step knows its upstream keys and how to run itself against a warehouse
+adapter for one day. The Dagster layer maps steps to assets one-to-one and the CLI runs the
+same steps through Dagster, so neither holds SQL or engine logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from profiles_pipeline.warehouse.base import WarehouseAdapter
+
+StepKind = Literal["input", "edges", "id_graph", "sql_model", "features", "feature_view", "cohort"]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a step needs besides the warehouse: which day, as of when, and which run."""
+
+    day: date
+    end_time: datetime
+    run_id: str
+    rebase: bool = False
+
+
+@dataclass
+class StepResult:
+    """What a step built: tables with row counts, plus metadata for the UI and the CLI."""
+
+    tables: dict[str, int] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    #: Column name -> type of the step's main table, for Dagster column schemas.
+    columns: dict[str, str] = field(default_factory=dict)
+    #: A few rows of the main table as markdown, for previews.
+    preview_markdown: str | None = None
+    #: Extra files (e.g. an HTML report) written by the step.
+    artifacts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def row_count(self) -> int | None:
+        return next(iter(self.tables.values()), None) if self.tables else None
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    passed: bool
+    description: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """A data-quality check that runs after its step. Blocking checks stop downstream steps."""
+
+    name: str
+    description: str
+    blocking: bool
+    run: Callable[[WarehouseAdapter, RunContext, StepResult | None], CheckOutcome]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of the project graph (one Dagster asset)."""
+
+    key: tuple[str, ...]
+    kind: StepKind
+    description: str
+    group: str
+    upstream: tuple[tuple[str, ...], ...]
+    run: Callable[[WarehouseAdapter, RunContext], StepResult]
+    checks: tuple[StepCheck, ...] = ()
+    #: Set where the step's output at day D builds on its own output at day D-1.
+    cumulative: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return "/".join(self.key)
+
+
+@dataclass(frozen=True)
+class ProjectGraph:
+    """Every step of a project in dependency order."""
+
+    project_name: str
+    steps: tuple[Step, ...]
+    partitions_start: date
+    warehouse_kind: str
+
+    def step(self, path: str) -> Step:
+        for s in self.steps:
+            if s.path == path:
+                return s
+        raise KeyError(path)
