@@ -1,0 +1,97 @@
+"""The objects pb templates talk to: entities, inputs, `this`, `warehouse`, `end_time`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from profiles_pipeline.templating.golayout import go_format
+
+
+class EntityRef:
+    """`user` in `{{ user.Var("x") }}` and `{{ user.x }}`: an entity whose vars resolve to SQL."""
+
+    def __init__(self, name: str, resolve: Callable[[str, str], str]):
+        self._name = name
+        self._resolve = resolve
+
+    def Var(self, var: str) -> str:  # noqa: N802 (pb's method name)
+        return self._resolve(self._name, var)
+
+    def __getattr__(self, var: str) -> str:
+        if var.startswith("_"):
+            raise AttributeError(var)
+        return self._resolve(self._name, var)
+
+    def __str__(self) -> str:
+        return self._name
+
+
+class InputRef:
+    """`rsTracks` in `{{ rsTracks.Var("iv") }}`; alone, `{{ rsTracks }}` is the input's relation alias."""
+
+    def __init__(
+        self, name: str, resolve_var: Callable[[str, str], str], resolve: Callable[[str], str]
+    ):
+        self._name = name
+        self._resolve_var = resolve_var
+        self._resolve = resolve
+
+    def Var(self, var: str) -> str:  # noqa: N802
+        return self._resolve_var(self._name, var)
+
+    def __str__(self) -> str:
+        return self._resolve(self._name)
+
+
+class This:
+    """`this`: the model being rendered. `DeRef` names another model or input and returns its SQL."""
+
+    def __init__(self, deref: Callable[[str], str]):
+        self._deref = deref
+
+    def DeRef(self, path: str) -> str:  # noqa: N802
+        return self._deref(path)
+
+    def DeRefOptional(self, path: str) -> str:  # noqa: N802
+        return self._deref(path)
+
+
+class Warehouse:
+    """`warehouse`: pb's `warehouse.DatabaseType()` returns the lower-case engine name."""
+
+    def __init__(self, kind: str):
+        self._kind = kind
+
+    def DatabaseType(self) -> str:  # noqa: N802
+        return self._kind
+
+
+class GoTime:
+    """`end_time` when set: a datetime with Go's `Format(layout)` and `Unix()`."""
+
+    def __init__(self, value: datetime):
+        self.value = value
+
+    def Format(self, layout: str) -> str:  # noqa: N802
+        return go_format(self.value, layout)
+
+    def Unix(self) -> int:  # noqa: N802
+        return int(self.value.timestamp())
+
+    def __str__(self) -> str:
+        return self.value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def end_time_sql(end_time: datetime | None) -> str:
+    """A Snowflake-dialect timestamp literal that sqlglot transpiles to every engine.
+
+    `'2024-01-31 00:00:00'::timestamp` becomes `CAST('2024-01-31 00:00:00' AS TIMESTAMP)` in DuckDB.
+    Without an end_time it is the current time, as pb does when `--end_time` is not given.
+    """
+    if end_time is None:
+        return "current_timestamp()::timestamp"
+    text = end_time.strftime("%Y-%m-%d %H:%M:%S")
+    if end_time.microsecond:
+        text += f".{end_time.microsecond:06d}"
+    return f"'{text}'::timestamp"
