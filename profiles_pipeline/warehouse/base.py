@@ -63,6 +63,10 @@ class WarehouseAdapter(abc.ABC):
     def _swap_in(self, staging: str, name: str) -> None:
         """Make `staging` become `name` atomically (readers see old or new, never neither)."""
 
+    @abc.abstractmethod
+    def relation_kind(self, name: str) -> str | None:
+        """'table', 'view' or None if absent. `name` may be qualified (`db.schema.table`)."""
+
     # ---- shared behaviour -------------------------------------------------------------
     def to_sql(self, statement: str | exp.Expression, read: str = CANONICAL_DIALECT) -> str:
         """Render canonical SQL (or an expression) in this engine's dialect."""
@@ -131,29 +135,45 @@ class WarehouseAdapter(abc.ABC):
         self.execute(f"CREATE OR REPLACE VIEW {name} AS {body}", read=self.dialect)
 
     def drop(self, name: str) -> None:
-        """Drop a table or view if it exists."""
-        if name.lower() not in self.list_tables():
-            return
-        try:
-            self.execute(f"DROP TABLE IF EXISTS {name}", read=self.dialect)
-        except WarehouseError:
-            self.execute(f"DROP VIEW IF EXISTS {name}", read=self.dialect)
+        """Drop a table or view if it exists (asks the catalog first: a failed DROP would abort
+        an open transaction on some engines)."""
+        kind = self.relation_kind(name)
+        if kind is not None:
+            self.execute(f"DROP {kind.upper()} IF EXISTS {name}", read=self.dialect)
 
     def table_exists(self, name: str) -> bool:
-        return name.lower() in self.list_tables()
+        """True for an existing table or view; `name` may be qualified."""
+        return self.relation_kind(name) is not None
 
     def row_count(self, name: str) -> int:
         return int(self.fetch_one(f"SELECT COUNT(*) FROM {name}", read=self.dialect))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """Commit on success, roll back on error. Nested use joins the outer transaction, so
+        `replace_table` can run inside a caller's transaction."""
+        if getattr(self, "_txn_depth", 0):
+            self._txn_depth += 1
+            try:
+                yield
+            finally:
+                self._txn_depth -= 1
+            return
         self.execute("BEGIN TRANSACTION", read=self.dialect)
+        self._txn_depth = 1
         try:
             yield
         except BaseException:
+            self._txn_depth = 0
             self.execute("ROLLBACK", read=self.dialect)
             raise
+        self._txn_depth = 0
         self.execute("COMMIT", read=self.dialect)
+
+    def _split_name(self, name: str) -> tuple[str | None, str | None, str]:
+        """(catalog, schema, table) of a possibly qualified name, quotes removed."""
+        table = exp.to_table(name, dialect=self.dialect)
+        return table.catalog or None, table.db or None, table.name
 
     def __enter__(self) -> WarehouseAdapter:
         return self

@@ -7,20 +7,30 @@ from typing import Any
 
 import duckdb
 
+from profiles_pipeline.errors import WarehouseError
 from profiles_pipeline.warehouse.base import Column, WarehouseAdapter
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 class DuckDBAdapter(WarehouseAdapter):
     dialect = "duckdb"
     kind = "duckdb"
 
-    def __init__(self, path: str | Path = ":memory:", connection: duckdb.DuckDBPyConnection | None = None):
+    def __init__(
+        self, path: str | Path = ":memory:", connection: duckdb.DuckDBPyConnection | None = None
+    ):
         self.path = str(path)
         if connection is None:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             connection = duckdb.connect(self.path)
         self.con = connection
+
+    def __repr__(self) -> str:
+        return f"DuckDBAdapter(path={self.path!r})"
 
     def _raw_execute(self, sql: str) -> None:
         self.con.execute(sql)
@@ -33,12 +43,25 @@ class DuckDBAdapter(WarehouseAdapter):
     def fetch_df(self, statement, read="duckdb"):
         """DuckDB hands back a DataFrame directly (no row-by-row Python)."""
         sql = self.to_sql(statement, read)
-        df = self.con.execute(sql).df()
+        try:
+            df = self.con.execute(sql).df()
+        except duckdb.Error as e:
+            raise WarehouseError(f"{type(e).__name__}: {e}", sql=sql) from e
         df.columns = [c.lower() for c in df.columns]
         return df
 
     def close(self) -> None:
         self.con.close()
+
+    def _where(self, name: str) -> str:
+        """information_schema filter for a name; two parts mean schema.table."""
+        catalog, schema, table = self._split_name(name)
+        cat = _lit(catalog.lower()) if catalog else "lower(current_database())"
+        sch = _lit(schema.lower()) if schema else "lower(current_schema())"
+        return (
+            f"lower(table_name) = {_lit(table.lower())} AND lower(table_schema) = {sch} "
+            f"AND lower(table_catalog) = {cat}"
+        )
 
     def list_tables(self) -> list[str]:
         rows = self.fetch(
@@ -47,26 +70,25 @@ class DuckDBAdapter(WarehouseAdapter):
         )
         return sorted(r[0] for r in rows)
 
+    def relation_kind(self, name: str) -> str | None:
+        kind = self.fetch_one(
+            f"SELECT table_type FROM information_schema.tables WHERE {self._where(name)}"
+        )
+        if kind is None:
+            return None
+        return "view" if kind == "VIEW" else "table"
+
     def columns(self, name: str) -> list[Column]:
         rows = self.fetch(
             "SELECT lower(column_name), data_type FROM information_schema.columns "
-            f"WHERE lower(table_name) = '{name.lower()}' AND table_schema = current_schema() "
-            "AND table_catalog = current_database() ORDER BY ordinal_position"
+            f"WHERE {self._where(name)} ORDER BY ordinal_position"
         )
         return [Column(n, t) for n, t in rows]
 
     def _swap_in(self, staging: str, name: str) -> None:
-        # DuckDB DDL is transactional: drop + rename commit together.
-        self.execute("BEGIN TRANSACTION")
-        try:
-            if self.table_exists(name):
-                kind = self.fetch_one(
-                    "SELECT table_type FROM information_schema.tables WHERE lower(table_name) = "
-                    f"'{name.lower()}' AND table_schema = current_schema()"
-                )
-                self.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
-            self.execute(f"ALTER TABLE {staging} RENAME TO {name}")
-        except BaseException:
-            self.execute("ROLLBACK")
-            raise
-        self.execute("COMMIT")
+        # DuckDB DDL is transactional: drop + rename commit together, and readers of the
+        # file see either the old table or the new one. RENAME takes an unqualified name
+        # and keeps the table's schema, which is `name`'s (staging is built next to it).
+        with self.transaction():
+            self.drop(name)
+            self.execute(f"ALTER TABLE {staging} RENAME TO {self._split_name(name)[2]}")

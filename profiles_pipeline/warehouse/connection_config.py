@@ -1,0 +1,99 @@
+"""Connection configs: one pydantic model per engine, a tagged union on `type`.
+
+The shape follows pb's `siteconfig.yaml` outputs (`account`, `user`, `dbname`, ...) with one
+deliberate difference: secrets are never written in the file. A config names the environment
+variable that holds each secret (`password_env: SNOWFLAKE_PASSWORD`), so a config object can be
+printed, logged and shown in the Dagster UI without leaking anything.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from profiles_pipeline.errors import UserError
+
+#: Keys that would hold a secret in the file itself; the loader rejects them (see connections.py).
+LITERAL_SECRET_KEYS = ("password", "private_key", "private_key_passphrase", "token", "access_token")
+
+
+class MissingSecretError(UserError):
+    """An environment variable named by a connection config is not set."""
+
+
+class DuckDBConnectionConfig(BaseModel):
+    """A DuckDB database file (our extension; pb has no DuckDB target)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["duckdb"] = "duckdb"
+    path: Path
+
+
+class SnowflakeConnectionConfig(BaseModel):
+    """A Snowflake account; secrets come from the environment variables named here."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    type: Literal["snowflake"] = "snowflake"
+    account: str
+    user: str
+    role: str | None = None
+    warehouse: str | None = None
+    database: str = Field(validation_alias=AliasChoices("database", "dbname"))
+    schema_: str = Field(validation_alias=AliasChoices("schema", "schema_"), serialization_alias="schema")
+    password_env: str | None = None
+    private_key_env: str | None = None
+    private_key_path: str | None = None
+    private_key_passphrase_env: str | None = None
+    authenticator: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_authenticate(self) -> SnowflakeConnectionConfig:
+        ways = [self.password_env, self.private_key_env, self.private_key_path, self.authenticator]
+        if not any(ways):
+            raise ValueError(
+                "no credentials: set password_env (the name of an environment variable holding "
+                "the password), private_key_env, private_key_path or authenticator"
+            )
+        return self
+
+    def secret_env_vars(self) -> dict[str, str]:
+        """Connector argument -> environment variable name, for the secrets this config uses."""
+        named = {
+            "password": self.password_env,
+            "private_key": self.private_key_env,
+            "private_key_password": self.private_key_passphrase_env,
+        }
+        return {arg: var for arg, var in named.items() if var}
+
+    def resolve_secrets(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Read the secrets from the environment; a missing one is a UserError naming the variable."""
+        env = os.environ if environ is None else environ
+        out: dict[str, str] = {}
+        for arg, var in self.secret_env_vars().items():
+            value = env.get(var)
+            if not value:
+                raise MissingSecretError(
+                    f"Snowflake connection for {self.user}@{self.account}: environment variable "
+                    f"{var} (the {arg.replace('_', ' ')}) is not set. Export it before running, "
+                    f"e.g. `export {var}=...`."
+                )
+            out[arg] = value
+        return out
+
+    def __repr_args__(self):  # secrets are never fields, but keep the repr short and explicit
+        return [(k, v) for k, v in super().__repr_args__() if v is not None]
+
+
+ConnectionConfig = Annotated[
+    DuckDBConnectionConfig | SnowflakeConnectionConfig, Field(discriminator="type")
+]
+CONNECTION_CONFIG: TypeAdapter[DuckDBConnectionConfig | SnowflakeConnectionConfig] = TypeAdapter(
+    ConnectionConfig
+)
+SUPPORTED_TYPES = ("duckdb", "snowflake")

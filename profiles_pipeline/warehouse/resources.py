@@ -1,0 +1,86 @@
+"""Dagster resources that hand out warehouse adapters. The only warehouse module importing Dagster.
+
+`WarehouseResource` carries no secrets: it names the project and the pb connection; the
+connection is resolved (siteconfig, environment variables) when a run asks for an adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster import ConfigurableResource, EnvVar
+from dagster_duckdb import DuckDBResource
+from dagster_snowflake import SnowflakeResource
+from pydantic import Field
+
+from profiles_pipeline.warehouse.base import WarehouseAdapter
+from profiles_pipeline.warehouse.connection_config import (
+    DuckDBConnectionConfig,
+    SnowflakeConnectionConfig,
+)
+from profiles_pipeline.warehouse.connections import ResolvedConnection, resolve_connection
+
+
+def snowflake_resource(config: SnowflakeConnectionConfig) -> SnowflakeResource:
+    """A SnowflakeResource whose secrets are `EnvVar`s: Dagster shows the names, not the values."""
+    secrets = {arg: EnvVar(var) for arg, var in config.secret_env_vars().items()}
+    return SnowflakeResource(
+        account=config.account,
+        user=config.user,
+        role=config.role,
+        warehouse=config.warehouse,
+        database=config.database,
+        schema=config.schema_,
+        private_key_path=config.private_key_path,
+        authenticator=config.authenticator,
+        **secrets,
+    )
+
+
+def duckdb_resource(config: DuckDBConnectionConfig) -> DuckDBResource:
+    Path(config.path).parent.mkdir(parents=True, exist_ok=True)
+    return DuckDBResource(database=str(config.path))
+
+
+class WarehouseResource(ConfigurableResource):
+    """Yields a `WarehouseAdapter` for the project's pb connection (DuckDB or Snowflake)."""
+
+    project_dir: str = Field(description="Folder holding pb_project.yaml.")
+    connection: str | None = Field(default=None, description="pb `connection:` name.")
+    siteconfig: str | None = Field(default=None, description="Explicit siteconfig.yaml path.")
+    target: str | None = Field(default=None, description="Output to use instead of the entry's target.")
+
+    def resolve(self) -> ResolvedConnection:
+        return resolve_connection(
+            Path(self.project_dir), self.connection,
+            Path(self.siteconfig) if self.siteconfig else None, target=self.target,
+        )
+
+    @contextmanager
+    def get_adapter(self) -> Iterator[WarehouseAdapter]:
+        """Open the adapter for one step; closes it afterwards."""
+        config = self.resolve().config
+        if isinstance(config, DuckDBConnectionConfig):
+            from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+
+            with duckdb_resource(config).get_connection() as con:
+                yield DuckDBAdapter(config.path, connection=con)
+            return
+        from profiles_pipeline.warehouse.snowflake_adapter import SnowflakeAdapter
+
+        adapter = SnowflakeAdapter.from_config(config)
+        try:
+            yield adapter
+        finally:
+            adapter.close()
+
+
+def warehouse_resource(
+    project_dir: Path, connection: str | None, siteconfig: Path | None = None
+) -> WarehouseResource:
+    return WarehouseResource(
+        project_dir=str(project_dir), connection=connection,
+        siteconfig=str(siteconfig) if siteconfig else None,
+    )
