@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-_MONTHS = list(calendar.month_name)[1:]
-_DAYS = list(calendar.day_name)
+# Go's names are English whatever the locale, so they are spelled out rather than taken from `calendar`.
+_MONTHS = (
+    "January February March April May June July August September October November December".split()
+)
+_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 
 
 def _offset(dt: datetime, sep: str, minutes: bool, z: bool) -> str:

@@ -148,14 +148,14 @@ def _rewrite_with(args: str) -> str:
             depth -= 1
         elif kind == "name" and depth == 0 and _next_is_assign(toks, i):
             starts.append(i)
-    if not starts:
-        return "with" + _rewrite_expr(args)
-    pieces = []
-    for n, begin in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(toks)
-        piece = "".join(v for _, v in toks[begin:end]).strip()
-        pieces.append(_rewrite_expr(piece.rstrip(",").rstrip()))
-    return "with " + ", ".join(pieces)
+    pieces = [v for _, v in toks]
+    for begin in starts[1:]:
+        prev = begin - 1
+        while prev >= 0 and toks[prev][0] == "space":
+            prev -= 1
+        if prev >= 0 and toks[prev] != ("op", ","):
+            pieces[prev] += ","
+    return "with" + _rewrite_expr("".join(pieces))
 
 
 def _next_is_assign(toks: list[tuple[str, str]], i: int) -> bool:

@@ -60,19 +60,18 @@ def _template_frames(tb: TracebackType | None) -> list[tuple[str, int]]:
 
 def _describe(exc: BaseException, session: Session) -> str:
     if isinstance(exc, jinja2.UndefinedError):
-        ctx = session.ctx
-        known = ", ".join(
-            [
-                *ctx.entities,
-                *ctx.inputs,
-                *ctx.macros,
-                "this",
-                "warehouse",
-                "end_time",
-                "end_time_sql",
-            ]
-        )
-        return f"{exc.message}; names in scope: {known}"
+        message = exc.message or "undefined value"
+        if message.startswith("'None' has no attribute"):
+            return (
+                f"{message}: the value is nil here (end_time is nil when the run has no "
+                "end_time); guard it with {% if !(end_time|isnil) %}"
+            )
+        if message.endswith("is undefined"):
+            ctx = session.ctx
+            scope = [*ctx.entities, *ctx.inputs, *ctx.macros]
+            scope += ["this", "warehouse", "end_time", "end_time_sql"]
+            return f"{message}; names in scope: {', '.join(scope)}"
+        return message
     if isinstance(exc, TemplateError):
         return exc.problem if exc.where is None else str(exc)
     return str(exc) or type(exc).__name__
