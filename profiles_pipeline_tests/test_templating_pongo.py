@@ -23,6 +23,10 @@ from profiles_pipeline.templating.pongo import PongoSyntaxError, to_jinja
         ("{% with a = 1, b = 2 %}", "{% with a = 1, b = 2 %}"),
         ("{%- with x as y -%}", "{%- with y = x -%}"),
         ("{% endwith %}", "{% endwith %}"),
+        (
+            "{{ forloop.Counter }}{% if !forloop.Last %},{% endif %}",
+            "{{ loop.index }}{% if  not loop.last %},{% endif %}",
+        ),
     ],
 )
 def test_idiom_is_rewritten(pongo: str, jinja: str) -> None:

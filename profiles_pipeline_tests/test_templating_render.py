@@ -95,6 +95,21 @@ def test_exec_renders_its_output_again_as_a_template() -> None:
     assert render(text, make_ctx()) == "select user_vars.x"
 
 
+def test_exec_of_read_file_renders_the_file_as_sql(tmp_path) -> None:
+    # pb docs (sql_template): `{% exec %} {{this.ReadFile("models/sql_file.sql")}} {% endexec %}`
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "q.sql").write_text('select * from {{ this.DeRef("inputs/x") }}')
+    ctx = make_ctx()
+    ctx.read_file = lambda path: (tmp_path / path).read_text()
+    text = '{% exec %} {{this.ReadFile("models/q.sql")}} {% endexec %}'
+    assert render(text, ctx).strip() == "select * from main.inputs__x"
+
+
+def test_pongo_for_loop_counters() -> None:
+    text = "{% for c in ['a', 'b', 'c'] %}{{ c }}{{ forloop.Counter }}{% if !forloop.Last %},{% endif %}{% endfor %}"
+    assert render(text, make_ctx()) == "a1,b2,c3"
+
+
 def test_exec_sees_with_variables_of_the_enclosing_scope() -> None:
     text = "{% with t = 'tbl' %}{% exec %}{{ '{{ t }}' }}{% endexec %}{% endwith %}"
     assert render(text, make_ctx()) == "tbl"

@@ -42,3 +42,5 @@ class TemplateContext:
     )
     input_resolver: Callable[[str], str] = field(default_factory=lambda: _missing("input"))
     deref: Callable[[str], str] = field(default_factory=lambda: _missing("DeRef"))
+    # `this.ReadFile("models/q.sql")`: text of a project file (path relative to the project).
+    read_file: Callable[[str], str] = field(default_factory=lambda: _missing("ReadFile"))

@@ -45,10 +45,15 @@ class InputRef:
 
 
 class This:
-    """`this`: the model being rendered. `DeRef` names another model or input and returns its SQL."""
+    """`this`: the model being rendered. `DeRef` names another model or input and returns its SQL;
+    `ReadFile` returns a project file's text (pb renders it with `{% exec %}`)."""
 
-    def __init__(self, deref: Callable[[str], str]):
+    def __init__(self, deref: Callable[[str], str], read_file: Callable[[str], str]):
         self._deref = deref
+        self._read_file = read_file
+
+    def ReadFile(self, path: str) -> str:  # noqa: N802
+        return self._read_file(path)
 
     def DeRef(self, path: str) -> str:  # noqa: N802
         return self._deref(path)

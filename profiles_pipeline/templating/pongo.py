@@ -5,6 +5,7 @@ themselves hold templates, as in `{{ m('{{ user.Var("x") }}') }}`) are never alt
 
 - `!x` → `not x`, `&&` → `and`, `||` → `or`, `<>` → `!=`
 - `x|filter:arg` → `x|filter(arg)`
+- `forloop.Counter`/`Counter0`/`Revcounter`/`Revcounter0`/`First`/`Last` → Jinja's `loop.*`
 - `{% with a = x b = y %}` → `{% with a = x, b = y %}`; `{% with x as a %}` → `{% with a = x %}`
 """
 
@@ -24,6 +25,14 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+_FORLOOP = {
+    "Counter": "index",
+    "Counter0": "index0",
+    "Revcounter": "revindex",
+    "Revcounter0": "revindex0",
+    "First": "first",
+    "Last": "last",
+}
 _OPEN = re.compile(r"\{\{|\{%|\{#")
 _CLOSE = {"{{": "}}", "{%": "%}"}
 
@@ -94,6 +103,10 @@ def _rewrite_expr(body: str) -> str:
             out.append(" or ")
         elif kind == "op" and val == "<>":
             out.append("!=")
+        elif kind == "name" and val == "forloop" and _forloop_field(toks, i):
+            out.append("loop")
+        elif kind == "name" and i >= 2 and toks[i - 2] == ("name", "forloop") and val in _FORLOOP:
+            out.append(_FORLOOP[val])
         elif kind == "op" and val == ":" and _after_filter_name(toks, i):
             arg, end = _filter_argument(toks, i + 1)
             out.append("(" + arg + ")")
@@ -101,6 +114,10 @@ def _rewrite_expr(body: str) -> str:
         else:
             out.append(val)
     return "".join(out)
+
+
+def _forloop_field(toks: list[tuple[str, str]], i: int) -> bool:
+    return i + 2 < len(toks) and toks[i + 1] == ("op", ".") and toks[i + 2][1] in _FORLOOP
 
 
 def _after_filter_name(toks: list[tuple[str, str]], i: int) -> bool:

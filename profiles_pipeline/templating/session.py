@@ -74,7 +74,7 @@ class Session:
         for name, macro in ctx.macros.items():
             names[name] = MacroFn(macro, self)
         names.update(
-            this=This(ctx.deref),
+            this=This(ctx.deref, ctx.read_file),
             warehouse=Warehouse(ctx.warehouse_type),
             end_time=GoTime(ctx.end_time) if ctx.end_time is not None else None,
             end_time_sql=end_time_sql(ctx.end_time),
