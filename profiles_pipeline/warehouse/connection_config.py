@@ -45,7 +45,9 @@ class SnowflakeConnectionConfig(BaseModel):
     role: str | None = None
     warehouse: str | None = None
     database: str = Field(validation_alias=AliasChoices("database", "dbname"))
-    schema_: str = Field(validation_alias=AliasChoices("schema", "schema_"), serialization_alias="schema")
+    schema_: str = Field(
+        validation_alias=AliasChoices("schema", "schema_"), serialization_alias="schema"
+    )
     password_env: str | None = None
     private_key_env: str | None = None
     private_key_path: str | None = None

@@ -60,16 +60,22 @@ def load_siteconfig(path: Path) -> Any:
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
-        raise SiteConfigError(Location(str(path), line), f"invalid YAML: {e.problem or e}") from None
+        raise SiteConfigError(
+            Location(str(path), line), f"invalid YAML: {e.problem or e}"
+        ) from None
     except YAMLError as e:
         raise SiteConfigError(Location(str(path)), f"invalid YAML: {e}") from None
 
 
 def _line(node: Any, key: Any) -> int | None:
+    """1-based line of `key` in a ruamel mapping, else of the mapping itself."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
     try:
-        return node.lc.key(key)[0] + 1
-    except (AttributeError, KeyError, TypeError):
-        return getattr(getattr(node, "lc", None), "line", -1) + 1 or None
+        return lc.key(key)[0] + 1
+    except (KeyError, TypeError):
+        return lc.line + 1
 
 
 def _connections(data: Any, path: Path) -> dict:
@@ -79,8 +85,10 @@ def _connections(data: Any, path: Path) -> dict:
     if conns is None:
         return {}
     if not isinstance(conns, dict):
-        raise SiteConfigError(Location(str(path), _line(data, "connections"), "connections"),
-                              "`connections` must be a mapping of connection name -> entry")
+        raise SiteConfigError(
+            Location(str(path), _line(data, "connections"), "connections"),
+            "`connections` must be a mapping of connection name -> entry",
+        )
     return conns
 
 
@@ -88,8 +96,10 @@ def _pick_output(entry: Any, name: str, target: str | None, path: Path) -> tuple
     where = f"connections.{name}"
     outputs = entry.get("outputs") if isinstance(entry, dict) else None
     if not isinstance(outputs, dict) or not outputs:
-        raise SiteConfigError(Location(str(path), _line(entry, "outputs"), where),
-                              "needs `target:` and `outputs: {<target>: {type: ..., ...}}`")
+        raise SiteConfigError(
+            Location(str(path), _line(entry, "outputs"), where),
+            "needs `target:` and `outputs: {<target>: {type: ..., ...}}`",
+        )
     chosen = target or entry.get("target") or (next(iter(outputs)) if len(outputs) == 1 else None)
     if chosen not in outputs:
         raise SiteConfigError(
@@ -99,7 +109,9 @@ def _pick_output(entry: Any, name: str, target: str | None, path: Path) -> tuple
     return chosen, outputs[chosen]
 
 
-def _validate_output(raw: Any, path: Path, yaml_path: str) -> DuckDBConnectionConfig | SnowflakeConnectionConfig:
+def _validate_output(
+    raw: Any, path: Path, yaml_path: str
+) -> DuckDBConnectionConfig | SnowflakeConnectionConfig:
     if not isinstance(raw, dict):
         raise SiteConfigError(Location(str(path), None, yaml_path), "an output must be a mapping")
     for key in LITERAL_SECRET_KEYS:
@@ -111,32 +123,48 @@ def _validate_output(raw: Any, path: Path, yaml_path: str) -> DuckDBConnectionCo
             )
     kind = raw.get("type")
     if kind not in SUPPORTED_TYPES:
-        raise SiteConfigError(Location(str(path), _line(raw, "type"), f"{yaml_path}.type"),
-                              f"type {kind!r} is not supported; use one of {', '.join(SUPPORTED_TYPES)}")
+        raise SiteConfigError(
+            Location(str(path), _line(raw, "type"), f"{yaml_path}.type"),
+            f"type {kind!r} is not supported; use one of {', '.join(SUPPORTED_TYPES)}",
+        )
     try:
         config = CONNECTION_CONFIG.validate_python(dict(raw))
     except ValidationError as e:
-        err = e.errors(include_input=False)[0]
+        err = e.errors(include_input=False)[0]  # never echo values: they may be secrets
         loc = [str(p) for p in err["loc"][1:]]  # first item is the union tag
         key = loc[0] if loc else None
+        message = err["msg"]
+        if err["type"] == "missing":
+            message = f"required key `{key}` is missing" + (
+                " (pb's `dbname:`)" if key == "database" else ""
+            )
         raise SiteConfigError(
-            Location(str(path), _line(raw, key), ".".join([yaml_path, *loc])), err["msg"]
+            Location(str(path), _line(raw, key), ".".join([yaml_path, *loc])), message
         ) from None
     if isinstance(config, DuckDBConnectionConfig):
         db = config.path.expanduser()
-        config = config.model_copy(update={"path": db if db.is_absolute() else path.parent / db})
+        config = config.model_copy(
+            update={"path": db if db.is_absolute() else path.parent.resolve() / db}
+        )
     return config
 
 
 def resolve_connection(
-    project_dir: Path, connection_name: str | None, siteconfig: Path | None = None,
-    *, target: str | None = None,
+    project_dir: Path,
+    connection_name: str | None,
+    siteconfig: Path | None = None,
+    *,
+    target: str | None = None,
 ) -> ResolvedConnection:
     """Find `connection_name` (with `target`, else the entry's own) in the siteconfig files."""
     project_dir = Path(project_dir)
     if siteconfig is not None and not Path(siteconfig).is_file():
         raise UserError(f"siteconfig file {siteconfig} does not exist (given explicitly)")
-    files = [Path(siteconfig)] if siteconfig else [p for p in default_siteconfigs(project_dir) if p.is_file()]
+    files = (
+        [Path(siteconfig)]
+        if siteconfig
+        else [p for p in default_siteconfigs(project_dir) if p.is_file()]
+    )
     if connection_name:
         for path in files:
             conns = _connections(load_siteconfig(path), path)
@@ -145,17 +173,28 @@ def resolve_connection(
                 yaml_path = f"connections.{connection_name}.outputs.{chosen}"
                 config = _validate_output(raw, path, yaml_path)
                 line = _line(conns[connection_name]["outputs"], chosen)
-                return ResolvedConnection(config, f"{path}:{line} {yaml_path}", connection_name,
-                                          chosen, path)
+                return ResolvedConnection(
+                    config, f"{path}:{line} {yaml_path}", connection_name, chosen, path
+                )
         if siteconfig is not None:
             known = sorted(_connections(load_siteconfig(Path(siteconfig)), Path(siteconfig)))
-            raise UserError(f"{siteconfig}: no connection {connection_name!r} (connections: {known})")
-    db = project_dir / EMBEDDED_DB
-    searched = ", ".join(str(p) for p in files) or "no siteconfig.yaml found"
-    what = f"no connection {connection_name!r} in {searched}" if connection_name else "no connection named"
+            raise UserError(
+                f"{siteconfig}: no connection {connection_name!r} (connections: {known})"
+            )
+    db = project_dir.resolve() / EMBEDDED_DB
+    if not connection_name:
+        why = "the project names no connection"
+    elif files:
+        why = f"connection {connection_name!r} is not in {', '.join(str(p) for p in files)}"
+    else:
+        why = (
+            f"no siteconfig.yaml (in {project_dir} or ~/.pb) defines connection {connection_name!r}"
+        )
     return ResolvedConnection(
-        DuckDBConnectionConfig(path=db), "embedded default", connection_name,
-        notice=f"{what}; using the embedded DuckDB at {db}",
+        DuckDBConnectionConfig(path=db),
+        "embedded default",
+        connection_name,
+        notice=f"{why}; using the embedded DuckDB at {db}",
     )
 
 

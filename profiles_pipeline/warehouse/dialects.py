@@ -19,8 +19,9 @@ from sqlglot.time import format_time
 from profiles_pipeline.errors import Location, SqlSnippetError
 
 Fixup = Callable[[exp.Expression], exp.Expression]
-_DATE_UNITS = {"DAY", "DAYS", "D", "WEEK", "WEEKS", "W", "MONTH", "MONTHS", "MM", "QUARTER", "Q",
-               "YEAR", "YEARS", "Y", "YY", "YYYY"}
+_DATE_UNITS = frozenset(
+    "DAY DAYS D WEEK WEEKS W MONTH MONTHS MM QUARTER Q YEAR YEARS Y YY YYYY".split()
+)
 
 
 def _is_date(node: exp.Expression) -> bool:

@@ -125,9 +125,7 @@ def _with_day(source: InputSource, relation: str, day: date | None) -> str:
     return _day_filter(relation, source.occurred_at_col, day)
 
 
-def input_relation(
-    adapter: WarehouseAdapter, source: InputSource, day: date | None = None
-) -> str:
+def input_relation(adapter: WarehouseAdapter, source: InputSource, day: date | None = None) -> str:
     """SQL (canonical dialect) for a relation over the input's rows, or only `day`'s rows."""
     tried: list[str] = []
     name = source.table or source.view
@@ -154,4 +152,6 @@ def input_relation(
         else f"create the table in {adapter.kind}; files are read only on DuckDB"
     )
     looked = "; ".join(tried) or "nothing (the input names no table, view or path)"
-    raise InputNotFoundError(f"input {source.name}: no rows found. Looked for: {looked}. Fix: {hint}.")
+    raise InputNotFoundError(
+        f"input {source.name}: no rows found. Looked for: {looked}. Fix: {hint}."
+    )

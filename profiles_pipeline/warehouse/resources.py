@@ -50,12 +50,16 @@ class WarehouseResource(ConfigurableResource):
     project_dir: str = Field(description="Folder holding pb_project.yaml.")
     connection: str | None = Field(default=None, description="pb `connection:` name.")
     siteconfig: str | None = Field(default=None, description="Explicit siteconfig.yaml path.")
-    target: str | None = Field(default=None, description="Output to use instead of the entry's target.")
+    target: str | None = Field(
+        default=None, description="Output to use instead of the entry's target."
+    )
 
     def resolve(self) -> ResolvedConnection:
         return resolve_connection(
-            Path(self.project_dir), self.connection,
-            Path(self.siteconfig) if self.siteconfig else None, target=self.target,
+            Path(self.project_dir),
+            self.connection,
+            Path(self.siteconfig) if self.siteconfig else None,
+            target=self.target,
         )
 
     @contextmanager
@@ -81,6 +85,7 @@ def warehouse_resource(
     project_dir: Path, connection: str | None, siteconfig: Path | None = None
 ) -> WarehouseResource:
     return WarehouseResource(
-        project_dir=str(project_dir), connection=connection,
+        project_dir=str(project_dir),
+        connection=connection,
         siteconfig=str(siteconfig) if siteconfig else None,
     )

@@ -41,7 +41,9 @@ class SnowflakeAdapter(WarehouseAdapter):
         is fakesnow's). `on_close` releases whatever opened the connection.
         """
         self.con = connection
-        self.supports_swap = (not _is_emulator(connection)) if supports_swap is None else supports_swap
+        self.supports_swap = (
+            (not _is_emulator(connection)) if supports_swap is None else supports_swap
+        )
         self._on_close = on_close or connection.close
         self._label = label
 
@@ -63,8 +65,11 @@ class SnowflakeAdapter(WarehouseAdapter):
             raise WarehouseError(
                 f"could not connect to Snowflake account {config.account} as {config.user}: {message}"
             ) from None
-        return cls(connection, on_close=stack.close,
-                   label=f"{config.account}/{config.database}.{config.schema_}")
+        return cls(
+            connection,
+            on_close=stack.close,
+            label=f"{config.account}/{config.database}.{config.schema_}",
+        )
 
     def __repr__(self) -> str:
         return f"SnowflakeAdapter({self._label!r}, supports_swap={self.supports_swap})"
@@ -112,7 +117,8 @@ class SnowflakeAdapter(WarehouseAdapter):
         catalog = self._split_name(name)[0]
         if catalog and not self.fetch(
             "SELECT 1 FROM information_schema.databases "
-            f"WHERE upper(database_name) = {_lit(catalog.upper())}", read=self.dialect
+            f"WHERE upper(database_name) = {_lit(catalog.upper())}",
+            read=self.dialect,
         ):
             return None
         where = f"WHERE upper(table_name) = {tbl} AND upper(table_schema) = upper({sch})"

@@ -1,0 +1,148 @@
+"""The same statements on DuckDB (a file in tmp_path) and on Snowflake (fakesnow)."""
+
+from __future__ import annotations
+
+import pytest
+
+from profiles_pipeline.errors import WarehouseError
+from profiles_pipeline.warehouse.base import Column
+from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter
+
+
+@pytest.fixture(params=ENGINES)
+def adapter(request, tmp_path, monkeypatch):
+    with open_test_adapter(request.param, tmp_path, monkeypatch) as a:
+        yield a
+
+
+@pytest.fixture
+def events(adapter):
+    adapter.execute(
+        "CREATE TABLE events AS SELECT * FROM (VALUES "
+        "(1, 'a', TIMESTAMP '2024-01-01 10:00:00', 2.5), "
+        "(2, 'a', TIMESTAMP '2024-01-02 11:00:00', 1.0), "
+        "(3, 'b', TIMESTAMP '2024-01-03 12:00:00', NULL)) AS v(id, user_key, ts, amount)"
+    )
+    return "events"
+
+
+def test_execute_and_fetch(adapter, events):
+    assert adapter.fetch("SELECT id FROM events ORDER BY id") == [(1,), (2,), (3,)]
+    assert adapter.fetch_one("SELECT COUNT(*) FROM events WHERE user_key = 'a'") == 2
+    cols, rows = adapter.fetch_with_columns(
+        "SELECT user_key AS User_Key, SUM(amount) AS Total FROM events GROUP BY 1 ORDER BY 1"
+    )
+    assert cols == ["user_key", "total"]
+    assert [(k, float(t) if t is not None else None) for k, t in rows] == [("a", 3.5), ("b", None)]
+
+
+def test_fetch_df_has_lower_case_columns(adapter, events):
+    df = adapter.fetch_df("SELECT id AS Event_Id, user_key FROM events ORDER BY id")
+    assert list(df.columns) == ["event_id", "user_key"]
+    assert df["event_id"].tolist() == [1, 2, 3]
+
+
+def test_canonical_sql_is_transpiled(adapter, events):
+    rows = adapter.fetch(
+        "SELECT user_key, date_diff('day', MIN(ts), MAX(ts)) AS span, "
+        "COUNT(*) FILTER (WHERE amount IS NOT NULL) AS with_amount, "
+        "ROW_NUMBER() OVER (ORDER BY user_key) AS rn "
+        "FROM events GROUP BY user_key ORDER BY user_key"
+    )
+    assert rows == [("a", 1, 2, 1), ("b", 0, 0, 2)]
+
+
+def test_statement_failure_carries_sql(adapter):
+    with pytest.raises(WarehouseError) as info:
+        adapter.fetch("SELECT * FROM no_such_table")
+    assert "no_such_table" in info.value.sql.lower()
+
+
+def test_replace_table_builds_and_replaces(adapter, events):
+    assert (
+        adapter.replace_table("totals", "SELECT user_key, COUNT(*) AS n FROM events GROUP BY 1")
+        == 2
+    )
+    assert adapter.replace_table("totals", "SELECT 'z' AS user_key, 7 AS n") == 1
+    assert adapter.fetch("SELECT user_key, n FROM totals") == [("z", 7)]
+    assert adapter.list_tables() == ["events", "totals"]  # no staging table left behind
+
+
+def test_replace_table_keeps_old_table_when_build_fails(adapter, events):
+    adapter.replace_table("totals", "SELECT user_key, COUNT(*) AS n FROM events GROUP BY 1")
+    with pytest.raises(WarehouseError):
+        adapter.replace_table("totals", "SELECT user_key, missing_column FROM events")
+    assert adapter.fetch("SELECT user_key, n FROM totals ORDER BY 1") == [("a", 2), ("b", 1)]
+    assert adapter.list_tables() == ["events", "totals"]
+
+
+def test_replace_table_inside_a_transaction_and_over_a_view(adapter, events):
+    adapter.create_view("latest", "SELECT MAX(ts) AS ts FROM events")
+    with adapter.transaction():
+        adapter.replace_table("latest", "SELECT 1 AS one")
+        adapter.replace_table("other", "SELECT 2 AS two")
+    assert adapter.relation_kind("latest") == "table"
+    assert adapter.fetch("SELECT one FROM latest") == [(1,)]
+    assert adapter.fetch("SELECT two FROM other") == [(2,)]
+
+
+def test_replace_table_with_qualified_name(adapter, events):
+    qualified = "main.totals" if adapter.kind == "duckdb" else "profiles_db.profiles.totals"
+    adapter.replace_table(qualified, "SELECT 1 AS n")
+    adapter.replace_table(qualified, "SELECT 2 AS n")
+    assert adapter.fetch("SELECT n FROM totals") == [(2,)]
+
+
+def test_views_drop_and_catalog(adapter, events):
+    adapter.create_view("a_events", "SELECT id, ts FROM events WHERE user_key = 'a'")
+    assert adapter.list_tables() == ["a_events", "events"]
+    assert adapter.relation_kind("a_events") == "view"
+    assert adapter.relation_kind("EVENTS") == "table"
+    assert adapter.relation_kind("nothing") is None
+    assert adapter.row_count("a_events") == 2
+    assert [c.name for c in adapter.columns("a_events")] == ["id", "ts"]
+    adapter.drop("a_events")
+    adapter.drop("a_events")  # absent: no error
+    adapter.drop("events")
+    assert adapter.list_tables() == []
+    assert not adapter.table_exists("events")
+
+
+def test_columns_are_lower_case_in_order(adapter, events):
+    cols = adapter.columns("Events")
+    assert [c.name for c in cols] == ["id", "user_key", "ts", "amount"]
+    assert all(isinstance(c, Column) and c.type for c in cols)
+    assert "TIMESTAMP" in cols[2].type.upper()
+    assert adapter.columns("missing") == []
+
+
+def test_qualified_names_in_the_catalog(adapter, events):
+    if adapter.kind == "duckdb":
+        present, absent = (
+            ["main.events", "warehouse.main.events"],
+            ["other.events", "x.main.events"],
+        )
+    else:
+        present = ["profiles.events", "profiles_db.profiles.events", "PROFILES_DB.PROFILES.EVENTS"]
+        absent = ["other.events", "no_db.profiles.events"]
+    assert all(adapter.table_exists(n) for n in present)
+    assert not any(adapter.table_exists(n) for n in absent)
+    assert [c.name for c in adapter.columns(present[-1])][:2] == ["id", "user_key"]
+
+
+def test_transaction_rolls_back_on_error(adapter, events):
+    with pytest.raises(RuntimeError):
+        with adapter.transaction():
+            adapter.execute(
+                "INSERT INTO events VALUES (4, 'c', TIMESTAMP '2024-01-04 00:00:00', 9.0)"
+            )
+            assert adapter.row_count("events") == 4
+            raise RuntimeError("boom")
+    assert adapter.row_count("events") == 3
+    with adapter.transaction():
+        adapter.execute("DELETE FROM events WHERE id = 3")
+    assert adapter.row_count("events") == 2
+
+
+def test_repr_names_the_engine(adapter):
+    assert adapter.kind in repr(adapter).lower()
