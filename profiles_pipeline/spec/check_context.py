@@ -1,0 +1,61 @@
+"""Shared state of the cross-reference checks: the project, what failed earlier, the findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from profiles_pipeline.errors import Location, Problem
+from profiles_pipeline.spec.hints import did_you_mean
+from profiles_pipeline.spec.model_types import EntityCohortModel, IdStitcherModel
+from profiles_pipeline.spec.project import AnyVar, Project
+
+
+@dataclass
+class CheckContext:
+    project: Project
+    invalid_names: dict[str, set[str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, where: Location, message: str, hint: str | None = None, code: str = "invalid") -> None:
+        self.problems.append(Problem(where, message, hint, code))
+
+    def unknown(self, where: Location, what: str, name: str, known: Iterable[str], code: str) -> None:
+        """Report `name` as unknown with a did-you-mean hint, unless it failed validation already."""
+        if name in self.invalid_names.get(code, set()):
+            return
+        self.add(where, f"unknown {what} '{name}'", did_you_mean(name, known, f"known {what}s"), f"unknown_{code}")
+
+    @property
+    def id_type_names(self) -> set[str]:
+        return {t.name for t in self.project.id_types}
+
+    @property
+    def entity_names(self) -> set[str]:
+        return {e.name for e in self.project.entities}
+
+    def all_vars(self) -> Iterator[AnyVar]:
+        for group in self.project.var_groups:
+            yield from group.variables
+
+    def check_path(self, where: Location, path: str, allow: tuple[str, ...] = ("inputs", "models")) -> None:
+        """A `from:`/DeRef path must name an existing input or model."""
+        parts = path.strip().strip("/").split("/")
+        kind = parts[0]
+        if kind not in allow or len(parts) < 2:
+            forms = " or ".join(f"{a}/<name>" for a in allow)
+            self.add(where, f"'{path}' is not a valid reference", f"write {forms}", "bad_path")
+            return
+        if self.project.resolve(path) is not None:
+            return
+        name = parts[1]
+        if kind == "inputs":
+            self.unknown(where, "input", name, self.project.inputs_by_name, "inputs")
+        elif name not in self.invalid_names.get("inputs", set()):
+            self.unknown(where, "model", name, self.project.models_by_name, "models")
+
+    def stitcher_for(self, entity: str) -> IdStitcherModel | None:
+        return self.project.stitcher_model(entity)
+
+    def cohorts(self) -> list[EntityCohortModel]:
+        return [m for m in self.project.models if isinstance(m, EntityCohortModel)]

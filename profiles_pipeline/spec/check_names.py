@@ -1,0 +1,155 @@
+"""Name checks: duplicates, id types, entities, the SQL dialect and id-type regexes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlglot.dialects.dialect import Dialects
+
+from profiles_pipeline.errors import Location
+from profiles_pipeline.spec.check_context import CheckContext
+from profiles_pipeline.spec.hints import did_you_mean
+from profiles_pipeline.spec.model_types import (
+    EntityCohortModel,
+    FeatureTableModel,
+    IdStitcherModel,
+    PropensityModel,
+    SqlTemplateModel,
+)
+
+DIALECTS = sorted(d.value for d in Dialects if d.value)
+
+
+def check_names(ctx: CheckContext) -> None:
+    p = ctx.project
+    _duplicates(ctx, "entity", p.entities)
+    _duplicates(ctx, "id type", p.id_types)
+    _duplicates(ctx, "input", p.inputs)
+    _duplicates(ctx, "model", p.models)
+    _duplicates(ctx, "macro", p.macros)
+    for entity in p.entities:
+        _duplicates(ctx, f"var of entity '{entity.name}'", p.vars_for(entity.name))
+    _dialect(ctx)
+    _id_types(ctx)
+    _entities(ctx)
+
+
+def _duplicates(ctx: CheckContext, what: str, items: Iterable) -> None:
+    first: dict[str, object] = {}
+    for item in items:
+        if item.name in first:
+            earlier = first[item.name].location  # type: ignore[attr-defined]
+            ctx.add(
+                item.location,
+                f"duplicate {what} '{item.name}' (first declared at {earlier.file}:{earlier.line})",
+                "names must be unique; rename or remove one of them",
+                "duplicate",
+            )
+        else:
+            first[item.name] = item
+
+
+def _dialect(ctx: CheckContext) -> None:
+    config = ctx.project.config
+    if config.sql_dialect not in DIALECTS:
+        ctx.add(
+            config.loc_of("sql_dialect"),
+            f"unknown sql_dialect '{config.sql_dialect}'",
+            did_you_mean(config.sql_dialect, DIALECTS, "sqlglot dialects"),
+            "unknown_dialect",
+        )
+
+
+def _id_type(ctx: CheckContext, where: Location, name: str, allowed: Iterable[str] | None = None) -> None:
+    known = set(allowed) if allowed is not None else ctx.id_type_names
+    if name not in known:
+        ctx.unknown(where, "id type", name, known, "id_types")
+
+
+def _id_types(ctx: CheckContext) -> None:
+    for id_type in ctx.project.id_types:
+        if id_type.extends:
+            _id_type(ctx, id_type.loc_of("extends"), id_type.extends)
+        for other in id_type.max_edges_map:
+            _id_type(ctx, id_type.loc_of("maximum_edges"), other)
+        for flt in id_type.filters:
+            if flt.regex is not None:
+                try:
+                    re.compile(flt.regex)
+                except re.error as exc:
+                    ctx.add(flt.loc_of("regex"), f"bad regex {flt.regex!r} in id type '{id_type.name}': {exc}",
+                            "regexes use the warehouse's POSIX-like syntax; escape special characters with \\", "bad_regex")
+            if flt.sql is not None:
+                ctx.check_path(flt.sql.loc_of("from"), flt.sql.from_)
+
+
+def _entities(ctx: CheckContext) -> None:
+    p = ctx.project
+    for entity in p.entities:
+        for i, name in enumerate(entity.id_types):
+            where = entity.loc_of("id_types")
+            _id_type(ctx, _item_loc(entity, "id_types", i) or where, name)
+        for view in entity.feature_views.using_ids:
+            if view.id not in entity.id_types:
+                ctx.add(view.loc_of("id"), f"feature view '{view.name}' uses id '{view.id}', which is not an id type of entity '{entity.name}'",
+                        did_you_mean(view.id, entity.id_types, f"id types of {entity.name}"), "unknown_id_types")
+        if entity.id_stitcher:
+            target = p.resolve(entity.id_stitcher)
+            if target is None:
+                ctx.check_path(entity.loc_of("id_stitcher"), entity.id_stitcher, ("models",))
+            elif not isinstance(target, IdStitcherModel):
+                ctx.add(entity.loc_of("id_stitcher"), f"'{entity.id_stitcher}' is not an id_stitcher model", None, "bad_path")
+    for inp in p.inputs:
+        for i, id_ in enumerate(inp.app_defaults.ids):
+            _input_id(ctx, id_)
+    for model in p.models:
+        spec = model.model_spec
+        if isinstance(model, SqlTemplateModel):
+            for id_ in spec.ids:
+                _input_id(ctx, id_)
+        if isinstance(model, IdStitcherModel | FeatureTableModel | PropensityModel) and spec.entity_key not in ctx.entity_names:
+            ctx.unknown(spec.loc_of("entity_key"), "entity", spec.entity_key, ctx.entity_names, "entities")
+        if isinstance(model, IdStitcherModel) and spec.main_id_type:
+            entity_types = _entity_types(ctx, spec.entity_key)
+            _id_type(ctx, spec.loc_of("main_id_type"), spec.main_id_type, entity_types)
+        if isinstance(model, EntityCohortModel):
+            entity = p.cohort_entity(model.name)
+            for view in spec.feature_views:
+                _id_type(ctx, view.loc_of("id"), view.id, _entity_types(ctx, entity) if entity else None)
+    for group in p.var_groups:
+        if group.entity_key is None and group.entity_cohort is None:
+            ctx.add(group.location, f"var_group '{group.name}' needs entity_key (or entity_cohort)", None, "missing_key")
+        elif group.entity_key and group.entity_key not in ctx.entity_names:
+            ctx.unknown(group.loc_of("entity_key"), "entity", group.entity_key, ctx.entity_names, "entities")
+        elif group.entity_cohort:
+            ctx.check_path(group.loc_of("entity_cohort"), group.entity_cohort, ("models",))
+
+
+def _entity_types(ctx: CheckContext, entity: str | None) -> list[str] | None:
+    match = [e for e in ctx.project.entities if e.name == entity]
+    return match[0].id_types if match else None
+
+
+def _input_id(ctx: CheckContext, id_) -> None:
+    if id_.entity not in ctx.entity_names:
+        ctx.unknown(id_.loc_of("entity"), "entity", id_.entity, ctx.entity_names, "entities")
+        return
+    entity_types = _entity_types(ctx, id_.entity) or []
+    if id_.type not in ctx.id_type_names:
+        _id_type(ctx, id_.loc_of("type"), id_.type)
+    elif id_.type not in entity_types:
+        ctx.add(id_.loc_of("type"), f"id type '{id_.type}' is not listed in the id_types of entity '{id_.entity}'",
+                f"add it to entities[{id_.entity}].id_types in pb_project.yaml", "unknown_id_types")
+
+
+def _item_loc(obj, key: str, index: int) -> Location | None:
+    node = obj._node.get(key) if obj._node is not None else None
+    if node is None or not hasattr(node, "lc"):
+        return None
+    try:
+        line = node.lc.item(index)[0] + 1
+    except (KeyError, IndexError):
+        return None
+    base = obj.location
+    return Location(base.file, line, f"{base.yaml_path}.{key}[{index}]")

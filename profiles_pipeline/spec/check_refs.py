@@ -1,0 +1,112 @@
+"""Reference checks: inputs/models in from, edge_sources, DeRef; vars in Var(); macros; cohorts,
+feature tables and propensity inputs; stitchers that would have no edges."""
+
+from __future__ import annotations
+
+from profiles_pipeline.errors import Location
+from profiles_pipeline.spec.check_context import CheckContext
+from profiles_pipeline.spec.hints import did_you_mean
+from profiles_pipeline.spec.model_types import (
+    EntityCohortModel,
+    FeatureTableModel,
+    IdStitcherModel,
+    PropensityModel,
+)
+from profiles_pipeline.spec.references import find_references
+from profiles_pipeline.spec.snippets import Snippet, project_snippets
+
+PB_PATHS = ("inputs", "models")
+
+
+def check_refs(ctx: CheckContext) -> None:
+    p = ctx.project
+    for group in p.var_groups:
+        for var in group.variables:
+            if var.from_:
+                ctx.check_path(var.loc_of("from"), var.from_)
+    for model in p.models:
+        spec = model.model_spec
+        if isinstance(model, IdStitcherModel):
+            _stitcher(ctx, model)
+        elif isinstance(model, EntityCohortModel):
+            _cohort(ctx, model)
+        elif isinstance(model, FeatureTableModel):
+            known = {v.name for v in p.entity_vars_for(spec.entity_key)}
+            for i, feature in enumerate(spec.features):
+                if feature not in known:
+                    ctx.unknown(_at(spec.loc_of("features"), i), f"feature (entity var of '{spec.entity_key}')", feature, known, "vars")
+        elif isinstance(model, PropensityModel):
+            _propensity(ctx, model)
+    for entity in p.entities:
+        if entity.name in ctx.entity_names and not p.edge_sources_for(entity.name):
+            stitcher = p.stitcher_model(entity.name)
+            where = stitcher.model_spec.loc_of("edge_sources") if stitcher else entity.location
+            ctx.add(where, f"the id stitcher of entity '{entity.name}' has no edge sources",
+                    "list inputs under edge_sources, or mark input ids with to_default_stitcher: true", "no_edges")
+    for snippet in project_snippets(p):
+        _template_refs(ctx, snippet)
+
+
+def _at(where: Location, index: int) -> Location:
+    return Location(where.file, where.line, f"{where.yaml_path}[{index}]")
+
+
+def _stitcher(ctx: CheckContext, model: IdStitcherModel) -> None:
+    sources = model.model_spec.edge_sources
+    for source in sources or []:
+        ctx.check_path(source.location, source.from_)
+
+
+def _cohort(ctx: CheckContext, model: EntityCohortModel) -> None:
+    spec = model.model_spec
+    parent = spec.extends
+    if parent is None:
+        return
+    parts = parent.strip("/").split("/")
+    if parts[0] == "models":
+        target = ctx.project.resolve(parent)
+        if target is None:
+            ctx.unknown(spec.loc_of("extends"), "cohort", parts[-1] if len(parts) > 1 else parent,
+                        [c.name for c in ctx.cohorts()], "models")
+        elif not isinstance(target, EntityCohortModel):
+            ctx.add(spec.loc_of("extends"), f"'{parent}' is not an entity_cohort model", None, "bad_path")
+    elif len(parts) != 2 or parts[1] != "all" or parts[0] not in ctx.entity_names:
+        options = [f"{e}/all" for e in ctx.entity_names] + [f"models/{c.name}" for c in ctx.cohorts()]
+        ctx.add(spec.loc_of("extends"), f"cohort '{model.name}' extends unknown cohort '{parent}'",
+                did_you_mean(parent, options, "cohorts"), "unknown_models")
+
+
+def _propensity(ctx: CheckContext, model: PropensityModel) -> None:
+    spec = model.model_spec
+    refs = [(spec.training.loc_of("predict_var"), spec.training.predict_var)]
+    refs += [(_at(spec.loc_of("inputs"), i), path) for i, path in enumerate(spec.inputs)]
+    for where, path in refs:
+        parts = path.strip("/").split("/")
+        if len(parts) == 3 and parts[0] == "entity":
+            entity, name = parts[1], parts[2]
+            if entity not in ctx.entity_names:
+                ctx.unknown(where, "entity", entity, ctx.entity_names, "entities")
+            elif ctx.project.var(entity, name) is None:
+                ctx.unknown(where, f"var of entity '{entity}'", name, [v.name for v in ctx.project.vars_for(entity)], "vars")
+        elif parts[0] in PB_PATHS:
+            ctx.check_path(where, path)
+        elif parts[0] != "packages":
+            ctx.add(where, f"'{path}' is not a var path", "write entity/<entity>/<var_name>", "bad_path")
+
+
+def _template_refs(ctx: CheckContext, snippet: Snippet) -> None:
+    p = ctx.project
+    for ref in find_references(snippet.text, ctx.entity_names):
+        if ref.kind == "deref":
+            kind = ref.name.strip("/").split("/")[0]
+            if kind in PB_PATHS:
+                ctx.check_path(snippet.location, ref.name)
+            elif kind not in ctx.entity_names and kind != "packages":
+                ctx.add(snippet.location, f"DeRef('{ref.name}') does not name an input or model", "write inputs/<name> or models/<name>", "bad_path")
+        elif ref.kind == "macro":
+            if ref.name not in p.macros_by_name:
+                ctx.unknown(snippet.location, "macro", ref.name, p.macros_by_name, "macros")
+        elif ref.entity in ctx.entity_names and p.var(ref.entity, ref.name) is None:
+            ctx.unknown(snippet.location, f"var of entity '{ref.entity}'", ref.name, [v.name for v in p.vars_for(ref.entity)], "vars")
+        elif ref.entity not in ctx.entity_names and ref.kind == "var":
+            ctx.unknown(snippet.location, "entity", ref.entity or "", ctx.entity_names, "entities")

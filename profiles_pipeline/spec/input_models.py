@@ -1,0 +1,98 @@
+"""inputs: sources of events and identifiers (warehouse tables/views, or files for DuckDB)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from profiles_pipeline.spec.base import OpenSpecModel, SpecModel
+
+
+class InputId(SpecModel):
+    """One identifier column (or SQL expression) of an input, mapped to an id type."""
+
+    select: str
+    type: str
+    entity: str
+    to_default_stitcher: bool = False
+
+
+class Contract(OpenSpecModel):
+    """pb's input contract; kept and typed loosely, the engine does not enforce it yet."""
+
+    is_optional: bool | None = None
+    is_event_stream: bool | None = None
+    with_entity_ids: list[str] | None = None
+    with_columns: list[dict[str, Any]] | None = None
+
+
+SOURCE_KEYS = ("table", "view", "path", "csv", "s3")
+
+
+class AppDefaults(SpecModel):
+    """Where an input's rows are and which columns are ids."""
+
+    table: str | None = None
+    view: str | None = None
+    path: str | None = Field(default=None, description="extension: csv/parquet file or folder, relative to the project")
+    csv: str | None = None
+    s3: str | None = None
+    occurred_at_col: str | None = None
+    row_identifier: list[str] | None = None
+    ids: list[InputId] = Field(default_factory=list)
+    where: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AppDefaults:
+        given = [k for k in SOURCE_KEYS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"app_defaults needs exactly one of {', '.join(SOURCE_KEYS)} (got {given or 'none'})"
+            )
+        return self
+
+
+class Input(SpecModel):
+    """One entry of `inputs:`."""
+
+    name: str
+    contract: Contract | None = None
+    app_defaults: AppDefaults
+    occurred_at_col: str | None = None
+    where: str | None = None
+    validity_time: str | None = None
+    source_metadata: dict[str, Any] | None = None
+
+    @property
+    def source_kind(self) -> str:
+        """'table', 'view', 'path', 'csv' or 's3'."""
+        return next(k for k in SOURCE_KEYS if getattr(self.app_defaults, k) is not None)
+
+    @property
+    def source(self) -> str:
+        """The table/view name or file path, as written."""
+        return getattr(self.app_defaults, self.source_kind)
+
+    @property
+    def table_basename(self) -> str | None:
+        """Last part of a table/view name (`db.schema.tracks` -> `tracks`): the landing zone folder."""
+        if self.source_kind not in ("table", "view"):
+            return None
+        return self.source.split(".")[-1].strip('"').lower()
+
+    @property
+    def occurred_at(self) -> str | None:
+        """The event time column, from app_defaults or the input level."""
+        return self.app_defaults.occurred_at_col or self.occurred_at_col
+
+    @property
+    def where_sql(self) -> str | None:
+        """Input-level and app_defaults-level `where`, combined with AND."""
+        parts = [w for w in (self.where, self.app_defaults.where) if w]
+        if not parts:
+            return None
+        return " AND ".join(f"({p.strip()})" for p in parts) if len(parts) > 1 else parts[0].strip()
+
+    def ids_for(self, entity: str) -> list[InputId]:
+        return [i for i in self.app_defaults.ids if i.entity == entity]

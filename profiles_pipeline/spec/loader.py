@@ -1,0 +1,186 @@
+"""Read a pb project directory: pb_project.yaml plus every .yaml/.yml under its model_folders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from profiles_pipeline.errors import Location, Problem
+from profiles_pipeline.spec.binding import validate_item
+from profiles_pipeline.spec.hints import did_you_mean
+from profiles_pipeline.spec.input_models import Input
+from profiles_pipeline.spec.model_types import ModelDef
+from profiles_pipeline.spec.project import Project
+from profiles_pipeline.spec.project_models import Entity, IdType, ProjectConfig
+from profiles_pipeline.spec.var_models import Macro, VarEntry, VarGroup
+from profiles_pipeline.spec.yaml_io import YamlDoc, child_line, load_yaml, node_line
+
+PROJECT_FILE = "pb_project.yaml"
+SECTIONS: dict[str, Any] = {"inputs": Input, "models": ModelDef, "var_groups": VarGroup, "macros": Macro}
+PROJECT_SHAPE = (
+    "a project is a folder with pb_project.yaml (name, schema_version, connection, "
+    "model_folders: [models], entities, id_types) and YAML files under models/ holding "
+    "inputs:, models:, var_groups: and macros:"
+)
+
+
+@dataclass
+class Loaded:
+    """What reading produced: the project (if pb_project.yaml was usable), problems, and the names
+    of items that exist but failed validation (so they are not also reported as unknown)."""
+
+    project: Project | None
+    problems: list[Problem] = field(default_factory=list)
+    invalid_names: dict[str, set[str]] = field(default_factory=dict)
+
+
+def read_project(path: str | Path) -> Loaded:
+    root = Path(path)
+    if root.is_file():
+        root = root.parent
+    if not root.is_dir():
+        return Loaded(None, [Problem(Location(str(path)), f"project folder {path} does not exist", PROJECT_SHAPE, "no_project")])
+    project_file = next((root / n for n in (PROJECT_FILE, "pb_project.yml") if (root / n).is_file()), None)
+    if project_file is None:
+        empty = not any(root.iterdir())
+        what = "the folder is empty" if empty else "it has no pb_project.yaml"
+        return Loaded(None, [Problem(Location(PROJECT_FILE), f"{root} is not a profiles project: {what}", PROJECT_SHAPE, "no_project")])
+    doc, err = load_yaml(project_file, project_file.name)
+    if err:
+        return Loaded(None, [err])
+    loaded = Loaded(None)
+    config = _read_config(doc, loaded)  # type: ignore[arg-type]
+    if config is None:
+        return loaded
+    project = Project(root=root.resolve(), config=config, files=[doc.rel_path])  # type: ignore[union-attr]
+    for rel in _model_files(root, config, doc, loaded):  # type: ignore[arg-type]
+        _read_model_file(root, rel, project, loaded)
+    loaded.project = project
+    return loaded
+
+
+def _read_config(doc: YamlDoc, loaded: Loaded) -> ProjectConfig | None:
+    node = doc.root
+    if not isinstance(node, dict):
+        loaded.problems.append(Problem(Location(doc.rel_path, 1), "pb_project.yaml must be a mapping of keys", PROJECT_SHAPE))
+        return None
+    lists: dict[str, list] = {}
+    for key, cls in (("entities", Entity), ("id_types", IdType)):
+        items = node.get(key)
+        lists[key] = []
+        if items is None or not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            obj, problems = validate_item(cls, item, doc.rel_path, (key, i))
+            loaded.problems.extend(problems)
+            if obj is not None:
+                lists[key].append(obj)
+    scalars = {k: v for k, v in node.items() if not (k in lists and isinstance(v, list))}
+    scalars_node = _shallow(node, scalars)
+    config, problems = validate_item(ProjectConfig, scalars_node, doc.rel_path, ())
+    loaded.problems.extend(problems)
+    if config is None:
+        bad = {p.location.yaml_path.split(".")[0].split("[")[0] for p in problems if p.location.yaml_path}
+        retry = _shallow(node, {k: v for k, v in scalars.items() if k not in bad})
+        if "name" not in retry:
+            retry["name"] = "<invalid>"
+        config, _ = validate_item(ProjectConfig, retry, doc.rel_path, ())
+        if config is None:
+            return None
+    config.entities, config.id_types = lists["entities"], lists["id_types"]
+    return config
+
+
+def _shallow(node: Any, items: dict) -> Any:
+    """A copy of a ruamel mapping with only `items`, keeping line info for the kept keys."""
+    copy = type(node)()
+    for key, value in items.items():
+        copy[key] = value
+    if hasattr(node, "lc"):
+        copy._yaml_set_line_col(node.lc.line, node.lc.col)
+        source = node.lc.data or {}
+        copy.lc.data = {k: source[k] for k in items if k in source}
+    return copy
+
+
+def _model_files(root: Path, config: ProjectConfig, doc: YamlDoc, loaded: Loaded) -> list[str]:
+    files: list[str] = []
+    folders_node = doc.root.get("model_folders")
+    for i, folder in enumerate(config.model_folders):
+        folder_path = root / folder
+        if not folder_path.is_dir():
+            line = child_line(folders_node, i) if isinstance(folders_node, list) else node_line(doc.root)
+            loaded.problems.append(
+                Problem(
+                    Location(doc.rel_path, line, f"model_folders[{i}]"),
+                    f"model folder '{folder}' does not exist in {root}",
+                    "create it or fix model_folders in pb_project.yaml",
+                    "missing_folder",
+                )
+            )
+            continue
+        found = [p for p in folder_path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+        files.extend(p.relative_to(root).as_posix() for p in sorted(found))
+    return list(dict.fromkeys(files))
+
+
+def _read_model_file(root: Path, rel: str, project: Project, loaded: Loaded) -> None:
+    doc, err = load_yaml(root / rel, rel)
+    if err:
+        loaded.problems.append(err)
+        return
+    project.files.append(rel)
+    node = doc.root  # type: ignore[union-attr]
+    if node is None:
+        return
+    if not isinstance(node, dict):
+        loaded.problems.append(Problem(Location(rel, node_line(node) or 1), "a model file must be a mapping with inputs:, models:, var_groups: or macros:"))
+        return
+    for key, items in node.items():
+        line = child_line(node, key)
+        if key not in SECTIONS:
+            loaded.problems.append(
+                Problem(Location(rel, line, str(key)), f"unknown top-level key '{key}'", did_you_mean(str(key), SECTIONS, "allowed top-level keys"), "unknown_key")
+            )
+            continue
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            loaded.problems.append(
+                Problem(Location(rel, line, str(key)), f"'{key}' must be a list, got {type(items).__name__}", f"write each item of '{key}' on its own line starting with '- '", "wrong_type")
+            )
+            continue
+        for i, item in enumerate(items):
+            if key == "var_groups":
+                _read_var_group(item, rel, i, project, loaded)
+                continue
+            obj, problems = validate_item(SECTIONS[key], item, rel, (key, i))
+            loaded.problems.extend(problems)
+            if obj is None:
+                name = item.get("name") if isinstance(item, dict) else None
+                if name:
+                    loaded.invalid_names.setdefault(key, set()).add(str(name))
+                continue
+            getattr(project, key).append(obj)
+
+
+def _read_var_group(item: Any, rel: str, i: int, project: Project, loaded: Loaded) -> None:
+    """Validate the group, then each var on its own, so one bad var does not drop its siblings."""
+    entries = item.get("vars") if isinstance(item, dict) else None
+    head = _shallow(item, {k: v for k, v in item.items() if k != "vars"}) if isinstance(entries, list) else item
+    group, problems = validate_item(VarGroup, head, rel, ("var_groups", i))
+    loaded.problems.extend(problems)
+    if group is None:
+        return
+    group._node = item
+    for j, entry in enumerate(entries or []):
+        obj, problems = validate_item(VarEntry, entry, rel, ("var_groups", i, "vars", j))
+        loaded.problems.extend(problems)
+        if obj is not None:
+            group.vars.append(obj)
+        elif isinstance(entry, dict):
+            for inner in entry.values():
+                if isinstance(inner, dict) and inner.get("name"):
+                    loaded.invalid_names.setdefault("vars", set()).add(str(inner["name"]))
+    project.var_groups.append(group)

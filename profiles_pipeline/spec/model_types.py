@@ -1,0 +1,173 @@
+"""`models:` entries, one class per pb model_type, as a discriminated union on `model_type`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, model_validator
+from typing_extensions import TypeAliasType
+
+from profiles_pipeline.spec.base import OpenSpecModel, SpecModel
+from profiles_pipeline.spec.input_models import InputId
+
+
+class Materialization(OpenSpecModel):
+    output_type: Literal["ephemeral", "view", "table"] | None = None
+    run_type: Literal["discrete", "incremental"] | None = None
+
+
+class EdgeSource(SpecModel):
+    from_: str = Field(alias="from")
+
+
+class IdStitcherSpec(SpecModel):
+    entity_key: str
+    edge_sources: list[EdgeSource] | None = None
+    main_id_type: str | None = None
+    materialization: Materialization | None = None
+    incremental_timedelta: str | None = None
+    validity_time: str | None = None
+
+
+class SqlTemplateSpec(SpecModel):
+    single_sql: str | None = None
+    multi_sql: str | None = None
+    materialization: Materialization | None = None
+    occurred_at_col: str | None = None
+    ids: list[InputId] = Field(default_factory=list)
+    contract: dict[str, Any] | None = None
+    validity_time: str | None = None
+
+    @model_validator(mode="after")
+    def _one_sql(self) -> SqlTemplateSpec:
+        if (self.single_sql is None) == (self.multi_sql is None):
+            raise ValueError("a sql_template needs exactly one of single_sql or multi_sql")
+        return self
+
+
+class CohortFilter(SpecModel):
+    type: Literal["include", "exclude"]
+    value: str
+
+
+FilterExpression = TypeAliasType(
+    "FilterExpression", Union[str, dict[Literal["AND", "OR"], list["FilterExpression"]]]  # noqa: UP007
+)
+
+
+class CohortFeatureView(SpecModel):
+    id: str
+    name: str
+
+
+class EntityCohortSpec(SpecModel):
+    extends: str | None = Field(default=None, description="parent cohort path; default <entity>/all")
+    entity_key: str | None = None
+    filter_pipeline: list[CohortFilter] = Field(default_factory=list)
+    filter_expression: FilterExpression | None = None
+    materialization: Materialization | None = None
+    feature_views: list[CohortFeatureView] = Field(default_factory=list)
+    validity_time: str | None = None
+
+    def filter_sql(self) -> str | None:
+        """filter_pipeline and filter_expression as one SQL condition (templates untouched)."""
+        parts = [
+            f"({f.value.strip()})" if f.type == "include" else f"NOT ({f.value.strip()})"
+            for f in self.filter_pipeline
+        ]
+        if self.filter_expression is not None:
+            parts.append(f"({expression_sql(self.filter_expression)})")
+        return " AND ".join(parts) if parts else None
+
+
+def expression_sql(expr: Any) -> str:
+    """pb's `filter_expression` ({AND: [...]} / {OR: [...]} / string) as a SQL condition."""
+    if isinstance(expr, str):
+        return expr.strip()
+    (op, items), = expr.items()
+    return f" {op} ".join(f"({expression_sql(i)})" for i in items)
+
+
+class FeatureTableSpec(SpecModel):
+    entity_key: str
+    features: list[str]
+    validity_time: str | None = None
+    materialization: Materialization | None = None
+
+
+class OutputColumn(OpenSpecModel):
+    name: str
+    description: str | None = None
+    is_feature: bool = True
+
+
+class OutputColumns(OpenSpecModel):
+    percentile: OutputColumn
+    score: OutputColumn
+
+
+class PropensityTraining(OpenSpecModel):
+    predict_var: str
+    predict_window_days: int
+    label_value: Any = None
+    validity: Literal["day", "week", "month"] | None = None
+    type: Literal["classification", "regression"] = "classification"
+    eligible_users: str | None = None
+    max_row_count: int | None = None
+    recall_to_precision_importance: float | None = None
+    ignore_features: list[str] = Field(default_factory=list)
+    new_materialisations_config: dict[str, Any] | None = None
+
+
+class PropensityPrediction(OpenSpecModel):
+    output_columns: OutputColumns
+    eligible_users: str | None = None
+
+
+class PropensitySpec(SpecModel):
+    entity_key: str
+    training: PropensityTraining
+    prediction: PropensityPrediction
+    inputs: list[str] = Field(min_length=1, description="var paths like entity/user/revenue")
+    validity_time: str | None = None
+    materialization: Materialization | None = None
+
+
+class _ModelBase(SpecModel):
+    name: str
+
+    @property
+    def path(self) -> str:
+        return f"models/{self.name}"
+
+
+class IdStitcherModel(_ModelBase):
+    model_type: Literal["id_stitcher"]
+    model_spec: IdStitcherSpec
+
+
+class SqlTemplateModel(_ModelBase):
+    model_type: Literal["sql_template"]
+    model_spec: SqlTemplateSpec
+
+
+class EntityCohortModel(_ModelBase):
+    model_type: Literal["entity_cohort"]
+    model_spec: EntityCohortSpec
+
+
+class FeatureTableModel(_ModelBase):
+    model_type: Literal["feature_table_model"]
+    model_spec: FeatureTableSpec
+
+
+class PropensityModel(_ModelBase):
+    model_type: Literal["propensity"]
+    model_spec: PropensitySpec
+
+
+ModelDef = Annotated[
+    Union[IdStitcherModel, SqlTemplateModel, EntityCohortModel, FeatureTableModel, PropensityModel],  # noqa: UP007
+    Field(discriminator="model_type"),
+]
+MODEL_TYPES = ("id_stitcher", "sql_template", "entity_cohort", "feature_table_model", "propensity")

@@ -1,0 +1,110 @@
+"""pb_project.yaml: project settings, entities and id types (pb syntax plus our extensions)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from profiles_pipeline.spec.base import OpenSpecModel, SpecModel
+
+
+class FilterSql(SpecModel):
+    """An id type filter whose values come from a query: `sql: {select, from}`."""
+
+    select: str
+    from_: str = Field(alias="from")
+
+
+class IdTypeFilter(SpecModel):
+    """One include/exclude rule for id values, applied in the order listed."""
+
+    type: Literal["include", "exclude"]
+    value: str | None = None
+    regex: str | None = None
+    sql: FilterSql | None = None
+
+    @model_validator(mode="after")
+    def _one_matcher(self) -> IdTypeFilter:
+        given = [k for k in ("value", "regex", "sql") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"an id type filter needs exactly one of value, regex or sql (got {given or 'none'})"
+            )
+        return self
+
+
+class IdType(SpecModel):
+    """A kind of identifier (email, anonymous_id, ...) with its filters and edge limits."""
+
+    name: str
+    extends: str | None = None
+    filters: list[IdTypeFilter] = Field(default_factory=list)
+    maximum_edges: list[dict[str, int]] = Field(
+        default_factory=list,
+        description="pb syntax: a list of single-key maps, e.g. [{email: 2}, {anonymous_id: 5}]",
+    )
+    hub_threshold: int | None = Field(
+        default=None, description="extension: ids with more distinct neighbours than this are quarantined"
+    )
+
+    @field_validator("maximum_edges")
+    @classmethod
+    def _single_key(cls, value: list[dict[str, int]]) -> list[dict[str, int]]:
+        for item in value:
+            if len(item) != 1:
+                raise ValueError(
+                    f"each maximum_edges entry is one 'id_type: count' pair, got {dict(item)}"
+                )
+        return value
+
+    @property
+    def max_edges_map(self) -> dict[str, int]:
+        """maximum_edges as {other_id_type: limit}."""
+        return {k: v for item in self.maximum_edges for k, v in item.items()}
+
+
+class UsingId(SpecModel):
+    """A feature view keyed by one id type instead of the main id."""
+
+    id: str
+    name: str
+
+
+class FeatureViews(SpecModel):
+    using_ids: list[UsingId] = Field(default_factory=list)
+
+
+class Entity(SpecModel):
+    """A thing we build profiles for (user, account, ...)."""
+
+    name: str
+    id_column_name: str | None = None
+    id_stitcher: str | None = Field(default=None, description="model path, e.g. models/user_id_stitcher")
+    id_types: list[str] = Field(default_factory=list)
+    feature_views: FeatureViews = Field(default_factory=FeatureViews)
+    serve_traits: list[Any] | None = None
+
+    @property
+    def main_id_column(self) -> str:
+        """`id_column_name`, defaulting to `<entity>_main_id` as pb does."""
+        return self.id_column_name or f"{self.name}_main_id"
+
+
+class ProjectConfig(SpecModel):
+    """The contents of pb_project.yaml."""
+
+    name: str
+    schema_version: int | None = None
+    connection: str | None = None
+    model_folders: list[str] = Field(default_factory=lambda: ["models"])
+    entities: list[Entity] = Field(default_factory=list)
+    id_types: list[IdType] = Field(default_factory=list)
+    include_untimed: bool | None = None
+    carry_forward_privileges: bool | None = None
+    python_requirements: list[str] = Field(default_factory=list)
+    packages: list[OpenSpecModel] = Field(default_factory=list)
+    sql_dialect: str = Field(default="snowflake", description="extension: sqlglot dialect of user SQL snippets")
+    landing_zone: str = Field(
+        default="data/landing", description="extension: landing zone folder, relative to the project"
+    )

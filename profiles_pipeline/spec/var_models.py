@@ -1,0 +1,92 @@
+"""var_groups (entity vars, input vars) and macros."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from profiles_pipeline.spec.base import SpecModel
+
+
+class Window(SpecModel):
+    partition_by: list[str] = Field(default_factory=list)
+    order_by: list[str] = Field(default_factory=list)
+    frame_clause: str | None = None
+
+
+class _VarBase(SpecModel):
+    name: str
+    select: str
+    from_: str | None = Field(default=None, alias="from")
+    where: str | None = None
+    default_value: Any = None
+    description: str | None = None
+    window: Window | None = None
+
+    _var_group: str | None = PrivateAttr(default=None)
+    _entity: str | None = PrivateAttr(default=None)
+
+    @property
+    def var_group(self) -> str | None:
+        """Name of the var_group this var is declared in."""
+        return self._var_group
+
+    @property
+    def entity(self) -> str | None:
+        """Name of the entity this var belongs to (from its var_group)."""
+        return self._entity
+
+
+class EntityVar(_VarBase):
+    """One value per entity: an aggregate over `from`, or derived from other vars when `from` is absent."""
+
+    kind: ClassVar[str] = "entity_var"
+    is_feature: bool = True
+    merge: str | None = None
+
+    @property
+    def is_derived(self) -> bool:
+        return self.from_ is None
+
+
+class InputVar(_VarBase):
+    """A new column on an input (one value per row), usually a window over the input."""
+
+    kind: ClassVar[str] = "input_var"
+    from_: str = Field(alias="from")
+    is_feature: bool = False
+
+
+class VarEntry(SpecModel):
+    """A list item of `vars:`: exactly one of `entity_var:` or `input_var:`."""
+
+    entity_var: EntityVar | None = None
+    input_var: InputVar | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> VarEntry:
+        if (self.entity_var is None) == (self.input_var is None):
+            raise ValueError("each vars item needs exactly one key: entity_var or input_var")
+        return self
+
+    @property
+    def var(self) -> EntityVar | InputVar:
+        return self.entity_var or self.input_var  # type: ignore[return-value]
+
+
+class VarGroup(SpecModel):
+    name: str
+    entity_key: str | None = None
+    entity_cohort: str | None = Field(default=None, description="vars attached to a cohort, e.g. models/known_users")
+    vars: list[VarEntry] = Field(default_factory=list)
+
+    @property
+    def variables(self) -> list[EntityVar | InputVar]:
+        return [entry.var for entry in self.vars]
+
+
+class Macro(SpecModel):
+    name: str
+    inputs: list[str] = Field(default_factory=list)
+    value: str
