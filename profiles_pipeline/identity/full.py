@@ -1,0 +1,97 @@
+"""Full rebuild: every extracted day → nodes, links, guards, components, main ids.
+
+Work happens in scratch tables; the stores and the public graph are then swapped in. The state
+row is written last by the caller, so a crash before it makes the next run rebuild again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from profiles_pipeline.identity.assign import assigned_nodes_sql, graph_rows_sql, merges_sql
+from profiles_pipeline.identity.components import ComponentsResult, connected_components
+from profiles_pipeline.identity.guards import (
+    degree_sql,
+    dropped_sides_sql,
+    half_links_sql,
+    hub_threshold_sql,
+)
+from profiles_pipeline.identity.plan import StitcherPlan
+from profiles_pipeline.identity.sqlbits import lit, ts_lit
+from profiles_pipeline.identity.tables import StitcherTables
+
+
+def links_with_guards_sql(plan: StitcherPlan, links: str, nodes: str, run_id: str) -> str:
+    """Links (n1, n2, source, first_seen_at) + drop1/drop2/kept, given nodes with hub flags."""
+    info = f"SELECT node, id_type, id_value, hub FROM {nodes}"
+    sides = dropped_sides_sql(plan, half_links_sql(f"SELECT * FROM {links}"), info)
+    hubs = f"(SELECT node FROM {nodes} WHERE hub)"
+    if sides is None:
+        drops, joins = "CAST(NULL AS VARCHAR) AS drop1, CAST(NULL AS VARCHAR) AS drop2", ""
+        free = "TRUE"
+    else:
+        drops = "s1.reason AS drop1, s2.reason AS drop2"
+        joins = (
+            f" LEFT JOIN ({sides}) AS s1 ON s1.a = l.n1 AND s1.b = l.n2"
+            f" LEFT JOIN ({sides}) AS s2 ON s2.a = l.n2 AND s2.b = l.n1"
+        )
+        free = "s1.reason IS NULL AND s2.reason IS NULL"
+    return (
+        f"SELECT l.n1, l.n2, l.source, l.first_seen_at, {drops}, "
+        f"(l.n1 NOT IN {hubs} AND l.n2 NOT IN {hubs} AND {free}) AS kept, {lit(run_id)} AS decided_run_id "
+        f"FROM {links} AS l{joins}"
+    )
+
+
+def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -> tuple[ComponentsResult, int]:
+    """Rebuild the stores and the graph. Returns the components run and the merges logged."""
+    t = StitcherTables.of(plan)
+    w = t.work
+    adapter.execute(f"DROP TABLE IF EXISTS {w('merges')}")
+    rows = f"(SELECT * FROM {t.day_edges} WHERE first_seen_at <= {ts_lit(end_time)})"
+    adapter.execute(
+        f"CREATE OR REPLACE TABLE {w('n0')} AS SELECT CAST(ROW_NUMBER() OVER () AS BIGINT) AS node, "
+        "id_value, id_type, first_seen_at FROM (SELECT id1 AS id_value, id1_type AS id_type, "
+        f"MIN(first_seen_at) AS first_seen_at FROM {rows} AS r WHERE id1 = id2 AND id1_type = id2_type "
+        "GROUP BY id1, id1_type) AS _n"
+    )
+    adapter.execute(
+        f"CREATE OR REPLACE TABLE {w('l0')} AS SELECT LEAST(a.node, b.node) AS n1, GREATEST(a.node, b.node) AS n2, "
+        f"r.source, r.first_seen_at FROM {rows} AS r JOIN {w('n0')} AS a ON r.id1 = a.id_value AND r.id1_type = a.id_type "
+        f"JOIN {w('n0')} AS b ON r.id2 = b.id_value AND r.id2_type = b.id_type WHERE a.node <> b.node"
+    )
+    adapter.execute(
+        f"CREATE OR REPLACE TABLE {w('l1')} AS SELECT n1, n2, MIN(first_seen_at) AS first_seen_at "
+        f"FROM {w('l0')} GROUP BY n1, n2"
+    )
+    adapter.execute(
+        f"CREATE OR REPLACE TABLE {w('l2')} AS SELECT l.n1, l.n2, MIN(x.source) AS source, l.first_seen_at "
+        f"FROM {w('l1')} AS l JOIN {w('l0')} AS x ON l.n1 = x.n1 AND l.n2 = x.n2 "
+        "AND l.first_seen_at = x.first_seen_at GROUP BY l.n1, l.n2, l.first_seen_at"
+    )
+    adapter.execute(
+        f"CREATE OR REPLACE TABLE {w('n1')} AS SELECT n.node, n.id_value, n.id_type, n.first_seen_at, "
+        "COALESCE(d.degree, 0) AS degree, "
+        f"COALESCE(d.degree, 0) > {hub_threshold_sql(plan, 'n.id_type')} AS hub "
+        f"FROM {w('n0')} AS n LEFT JOIN ({degree_sql('SELECT n1, n2 FROM ' + w('l1'))}) AS d ON n.node = d.node"
+    )
+    l2, n1 = w("l2"), w("n1")
+    adapter.replace_table(t.links, links_with_guards_sql(plan, l2, n1, run_id))
+    cc = connected_components(
+        adapter, f"SELECT n1 AS a, n2 AS b FROM {t.links} WHERE kept", w("labels"), w("cc")
+    )
+    adapter.replace_table(
+        t.nodes, assigned_nodes_sql(plan, f"SELECT * FROM {n1}", f"SELECT * FROM {w('labels')}", run_id)
+    )
+    merged = 0
+    if adapter.table_exists(t.graph):
+        old = f"SELECT other_id AS id_value, other_id_type AS id_type, {plan.main_id_column} AS main_id FROM {t.graph}"
+        new = f"SELECT id_value, id_type, main_id FROM {t.nodes}"
+        adapter.execute(f"CREATE OR REPLACE TABLE {w('merges')} AS {merges_sql(old, new, ts_lit(end_time), run_id)}")
+    adapter.replace_table(t.graph, graph_rows_sql(plan, f"SELECT * FROM {t.nodes}"))
+    if adapter.table_exists(w("merges")):
+        merged = adapter.row_count(w("merges"))
+        adapter.execute(f"INSERT INTO {t.merges} SELECT * FROM {w('merges')}")
+    for name in ("n0", "l0", "l1", "l2", "n1", "labels", "merges"):
+        adapter.execute(f"DROP TABLE IF EXISTS {w(name)}")
+    return cc, merged
