@@ -1,0 +1,76 @@
+"""Run a features plan against a warehouse: tables by atomic replace, views by create-or-replace."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from profiles_pipeline.errors import WarehouseError
+from profiles_pipeline.features.plan import FeaturePlan, PlanStep
+from profiles_pipeline.features.planner import plan_features
+from profiles_pipeline.spec.project import Project
+from profiles_pipeline.warehouse.base import WarehouseAdapter
+
+
+@dataclass
+class StepOutcome:
+    name: str
+    kind: str
+    materialize: str
+    rows: int | None  # None for views (counting would scan their inputs)
+    seconds: float
+
+
+@dataclass
+class FeatureRunResult:
+    plan: FeaturePlan
+    steps: list[StepOutcome] = field(default_factory=list)
+
+    @property
+    def tables(self) -> dict[str, int | None]:
+        """Every relation built, with its row count (None for views)."""
+        return {s.name: s.rows for s in self.steps}
+
+    @property
+    def seconds(self) -> dict[str, float]:
+        return {s.name: s.seconds for s in self.steps}
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(s.seconds for s in self.steps)
+
+
+def run_plan(adapter: WarehouseAdapter, plan: FeaturePlan, select: list[str] | None = None) -> FeatureRunResult:
+    """Build the selected steps (all by default) in plan order. Upstream steps are not added:
+    the caller selects them or they exist from an earlier run."""
+    result = FeatureRunResult(plan)
+    for step in plan.select(select):
+        result.steps.append(run_step(adapter, step))
+    return result
+
+
+def run_step(adapter: WarehouseAdapter, step: PlanStep) -> StepOutcome:
+    start = time.perf_counter()
+    try:
+        if step.materialize == "view":
+            adapter.create_view(step.name, step.sql, read=adapter.dialect)
+            rows = None
+        else:
+            rows = adapter.replace_table(step.name, step.sql, read=adapter.dialect)
+    except WarehouseError as e:
+        raise WarehouseError(f"building {step.kind} {step.name} failed: {e}", sql=e.sql, model=step.name) from e
+    return StepOutcome(step.name, step.kind, step.materialize, rows, time.perf_counter() - start)
+
+
+def run_features(
+    adapter: WarehouseAdapter,
+    project: Project,
+    *,
+    end_time: datetime | None = None,
+    id_graph_table: str | dict[str, str] | None = None,
+    select: list[str] | None = None,
+) -> FeatureRunResult:
+    """Plan and run every features step of `project` as of `end_time` (default: now)."""
+    plan = plan_features(project, adapter, end_time=end_time, id_graph_table=id_graph_table)
+    return run_plan(adapter, plan, select)

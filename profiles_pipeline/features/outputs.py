@@ -1,0 +1,86 @@
+"""Queries of the entity's outputs: the var table (every entity var, defaults applied, derived
+vars in dependency order), the feature view, views keyed by an id type, feature tables, cohorts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlglot import exp
+
+from profiles_pipeline.features.definitions import CohortDef, EntityFeatures
+from profiles_pipeline.features.ordering import layers
+from profiles_pipeline.features.snippets import timestamp_literal
+from profiles_pipeline.features.sqlbuild import alias, col
+
+VALID_AT = "valid_at"
+
+
+def var_table_name(f: EntityFeatures) -> str:
+    return f"{f.entity}_var_table"
+
+
+def feature_view_name(f: EntityFeatures) -> str:
+    return f"{f.entity}_feature_view"
+
+
+def var_table_query(f: EntityFeatures, passes: dict[str, list[str]], end_time: datetime) -> exp.Select:
+    """`passes` maps each pass table to the vars it holds."""
+    e = "e"
+    query = exp.select(col(f.main_id, e)).from_(
+        exp.select(col(f.main_id)).distinct().from_(exp.to_table(f.id_graph)).subquery(e)
+    )
+    for n, (table, names) in enumerate(passes.items()):
+        p = f"p{n}"
+        query = query.join(exp.to_table(table).as_(p), on=col(f.main_id, p).eq(col(f.main_id, e)),
+                           join_type="LEFT")
+        for name in names:
+            query = query.select(alias(_with_default(col(name, p), f.var(name).default), name))
+    derived = {v.name: v for v in f.entity_vars if v.is_derived}
+    for layer in layers({n: v.deps for n, v in derived.items()}, f"entity vars of {f.entity}"):
+        exprs = [alias(_with_default(derived[n].select.copy(), derived[n].default), n) for n in layer]
+        query = exp.select("*", *exprs).from_(query.subquery("v"))
+    final = [col(f.main_id), *[col(v.name) for v in f.entity_vars]]
+    return exp.select(*final, alias(timestamp_literal(end_time), VALID_AT)).from_(query.subquery("v"))
+
+
+def _with_default(expr: exp.Expression, default: exp.Expression | None) -> exp.Expression:
+    return expr if default is None else exp.func("COALESCE", expr, default.copy())
+
+
+def feature_columns(f: EntityFeatures, cohort: str | None, visible: set[str]) -> list[str]:
+    """Features shown for the entity (cohort None) or a cohort: is_feature vars visible to it."""
+    return [v.name for v in f.entity_vars if v.is_feature and v.name in visible]
+
+
+def select_features(source: str, main_id: str, names: list[str]) -> exp.Select:
+    return exp.select(col(main_id), *[col(n) for n in names], col(VALID_AT)).from_(exp.to_table(source))
+
+
+def id_view_query(f: EntityFeatures, source: str, id_type: str, names: list[str]) -> exp.Select:
+    """One row per id value of `id_type`, with the features of its entity."""
+    g, s = "g", "s"
+    return (
+        exp.select(alias(col("other_id", g), id_type), *[col(n, s) for n in names], col(VALID_AT, s))
+        .from_(exp.to_table(f.id_graph).as_(g))
+        .join(exp.to_table(source).as_(s), on=col(f.main_id, s).eq(col(f.main_id, g)))
+        .where(col("other_id_type", g).eq(exp.Literal.string(id_type)))
+    )
+
+
+def cohort_condition(f: EntityFeatures, cohort: CohortDef) -> exp.Expression | None:
+    """The cohort's filters ANDed with those of all its ancestors."""
+    by_name = {c.name: c for c in f.cohorts}
+    conds, current = [], cohort
+    while current is not None:
+        if current.condition is not None:
+            conds.insert(0, exp.paren(current.condition.copy()))
+        current = by_name.get(current.parent) if current.parent else None
+    return exp.and_(*conds) if conds else None
+
+
+def cohort_query(f: EntityFeatures, cohort: CohortDef, names: list[str]) -> exp.Select:
+    query = exp.select(col(f.main_id), *[col(n) for n in names], col(VALID_AT)).from_(
+        exp.to_table(var_table_name(f))
+    )
+    cond = cohort_condition(f, cohort)
+    return query.where(cond) if cond is not None else query
