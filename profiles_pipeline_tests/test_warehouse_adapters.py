@@ -8,6 +8,8 @@ from profiles_pipeline.errors import WarehouseError
 from profiles_pipeline.warehouse.base import Column
 from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter
 
+pytestmark = pytest.mark.filterwarnings("ignore:Arrow output")
+
 
 @pytest.fixture(params=ENGINES)
 def adapter(request, tmp_path, monkeypatch):

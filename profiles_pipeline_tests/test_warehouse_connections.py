@@ -57,7 +57,9 @@ def test_siteconfig_next_to_the_project(project):
 
 
 def test_explicit_target_overrides_the_entry(project):
-    resolved = resolve_connection(project, "local-duck", FIXTURES / "siteconfig.yaml", target="prod")
+    resolved = resolve_connection(
+        project, "local-duck", FIXTURES / "siteconfig.yaml", target="prod"
+    )
     assert resolved.target == "prod"
     assert resolved.config.path == Path("/tmp/profiles-prod.duckdb")
     with pytest.raises(SiteConfigError, match=r"siteconfig.yaml:4 .*target 'qa' is not one of"):
@@ -118,7 +120,9 @@ def test_bad_yaml_names_file_and_line(project):
 def test_unsupported_type_and_missing_key_name_the_line(project):
     with pytest.raises(SiteConfigError, match=r"siteconfig.yaml:28 at .*\.type: type 'databricks'"):
         resolve_connection(project, "databricks-db", FIXTURES / "siteconfig.yaml")
-    with pytest.raises(SiteConfigError, match=r"missing_field.yaml:6 .*`database` is missing.*dbname"):
+    with pytest.raises(
+        SiteConfigError, match=r"missing_field.yaml:6 .*`database` is missing.*dbname"
+    ):
         resolve_connection(project, "snow", FIXTURES / "missing_field.yaml")
 
 
