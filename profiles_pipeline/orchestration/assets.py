@@ -58,7 +58,7 @@ def _step_asset(
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         rebase = context.run.tags.get(REBASE_TAG, "false").lower() == "true"
         ctx = run_context(context.partition_key, context.run_id, rebase=rebase)
-        with warehouse.open() as adapter:
+        with warehouse.get_adapter() as adapter:
             result = step.run(adapter, ctx)
             yield dg.MaterializeResult(metadata=result_metadata(result))
             yield from evaluate_checks(step, adapter, ctx, result)

@@ -5,6 +5,7 @@ Importing this module loads no project; `code_location.defs` (what `workspace.ya
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -13,13 +14,16 @@ from profiles_pipeline.orchestration import project_graph
 from profiles_pipeline.orchestration.assets import build_assets
 from profiles_pipeline.orchestration.jobs import daily_job, daily_schedule
 from profiles_pipeline.orchestration.partitions import daily_partitions
-from profiles_pipeline.orchestration.resources import WarehouseResource
+from profiles_pipeline.orchestration.resources import WarehouseResource, warehouse_for
 from profiles_pipeline.orchestration.sensors import (
     landing_zone_sensor,
     warehouse_events_sensor,
     watched_inputs,
 )
 from profiles_pipeline.pipeline.graph import ProjectGraph
+
+#: Seconds between two looks at the landing zone (the e2e test shortens it).
+SENSOR_INTERVAL_ENV = "PROFILES_SENSOR_INTERVAL_SECONDS"
 
 
 def definitions_for_graph(
@@ -50,12 +54,15 @@ def definitions_for_graph(
 
 def build_definitions(project_dir: Path | None = None) -> dg.Definitions:
     """Definitions for the project in `project_dir` (default: `$PROFILES_PROJECT_DIR` or config/)."""
-    project_dir = Path(project_dir).resolve() if project_dir else project_graph.project_dir_from_env()
+    project_dir = (
+        Path(project_dir).resolve() if project_dir else project_graph.project_dir_from_env()
+    )
+    settings = project_graph.read_settings(project_dir)
     graph = project_graph.load_graph(project_dir)
-    warehouse = WarehouseResource(
-        kind=graph.warehouse_kind, duckdb_path=str(project_graph.duckdb_path(project_dir))
-    )
+    landing = settings.landing_zone if graph.warehouse_kind == "duckdb" else None
     return definitions_for_graph(
-        graph, warehouse=warehouse, landing_zone=project_graph.landing_zone(project_dir)
+        graph,
+        warehouse=warehouse_for(settings),
+        landing_zone=landing,
+        sensor_interval_seconds=int(os.environ.get(SENSOR_INTERVAL_ENV, "30")),
     )
-

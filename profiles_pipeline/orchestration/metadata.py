@@ -50,7 +50,11 @@ def metadata_value(key: str, value: Any) -> Any:
         return dg.MetadataValue.md(value)
     if isinstance(value, _SCALARS):
         return value
-    if isinstance(value, Mapping) and value and all(isinstance(v, _SCALARS) for v in value.values()):
+    if (
+        isinstance(value, Mapping)
+        and value
+        and all(isinstance(v, _SCALARS) for v in value.values())
+    ):
         return dg.MetadataValue.md(markdown_table(value, (key, "value")))
     return dg.MetadataValue.json(json.loads(json.dumps(value, default=str)))
 

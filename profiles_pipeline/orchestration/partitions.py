@@ -28,4 +28,3 @@ def end_of_day(day: date) -> datetime:
 def run_context(partition_key: str, run_id: str, rebase: bool = False) -> RunContext:
     day = partition_day(partition_key)
     return RunContext(day=day, end_time=end_of_day(day), run_id=run_id, rebase=rebase)
-

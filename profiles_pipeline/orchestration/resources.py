@@ -1,43 +1,17 @@
-"""The warehouse as a Dagster resource: assets ask it for an adapter and never build SQL.
+"""The warehouse resource the assets and sensors use: the warehouse layer's, one per project.
 
-The adapter is opened per step and closed right after, so the DuckDB file is held only while a
-step runs (DuckDB admits one writer process; the pool in dagster.yaml keeps runs apart).
+`profiles_pipeline.warehouse.resources.WarehouseResource` resolves the pb connection
+(siteconfig, else the embedded `<project>/data/profiles.duckdb`) when a step asks for an
+adapter and closes it afterwards, so the DuckDB file is held only while a step runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from profiles_pipeline.orchestration.project_graph import ProjectSettings
+from profiles_pipeline.warehouse.resources import WarehouseResource
 
-import dagster as dg
-
-from profiles_pipeline.warehouse.base import WarehouseAdapter
+__all__ = ["WarehouseResource", "warehouse_for"]
 
 
-class WarehouseResource(dg.ConfigurableResource):
-    """Connection settings of the project's warehouse.
-
-    `kind="duckdb"` opens `duckdb_path`. Other engines plug in through
-    `profiles_pipeline.warehouse.resources` once it exists.
-    """
-
-    kind: str = "duckdb"
-    duckdb_path: str = ":memory:"
-
-    @contextmanager
-    def open(self) -> Iterator[WarehouseAdapter]:
-        """An adapter for the duration of one step."""
-        adapter = self._connect()
-        try:
-            yield adapter
-        finally:
-            adapter.close()
-
-    def _connect(self) -> WarehouseAdapter:
-        if self.kind == "duckdb":
-            from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
-
-            return DuckDBAdapter(self.duckdb_path)
-        raise dg.DagsterInvariantViolationError(
-            f"warehouse kind {self.kind!r} has no Dagster resource yet; use 'duckdb'"
-        )
+def warehouse_for(settings: ProjectSettings) -> WarehouseResource:
+    return WarehouseResource(project_dir=str(settings.project_dir), connection=settings.connection)

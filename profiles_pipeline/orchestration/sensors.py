@@ -52,6 +52,7 @@ def landing_zone_sensor(
 
     return _sensor
 
+
 WAREHOUSE_SENSOR = "profiles_new_warehouse_events"
 #: Tags an input step sets so the warehouse sensor knows what to watch.
 SOURCE_TABLE_TAG = "profiles/source_table"
@@ -80,9 +81,11 @@ def warehouse_events_sensor(
         minimum_interval_seconds=minimum_interval_seconds,
         description="Runs the days whose input row counts or latest event time changed.",
     )
-    def _sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    def _sensor(
+        context: dg.SensorEvaluationContext, warehouse: WarehouseResource
+    ) -> dg.SensorResult:
         previous = watermarks.decode(context.cursor)
-        with warehouse.open() as adapter:
+        with warehouse.get_adapter() as adapter:
             current = watermarks.read_watermarks(adapter, sources)
         requests = []
         for day in watermarks.changed_days(previous, current):

@@ -32,7 +32,11 @@ def daily_profile_query(source: WatchedInput) -> exp.Select:
     ts = exp.column(source.occurred_at)
     day = exp.cast(ts, "date")
     return (
-        exp.select(day.as_("day"), exp.func("count", exp.Star()).as_("n"), exp.func("max", ts).as_("max_ts"))
+        exp.select(
+            day.as_("day"),
+            exp.func("count", exp.Star()).as_("n"),
+            exp.func("max", ts).as_("max_ts"),
+        )
         .from_(exp.to_table(source.table))
         .where(ts.is_(exp.null()).not_())
         .group_by(day)
