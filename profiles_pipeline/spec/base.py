@@ -26,11 +26,16 @@ class SpecModel(BaseModel):
         """Where this object is declared: file relative to the project, line, yaml path."""
         return self._location or Location()
 
-    def loc_of(self, key: str) -> Location:
-        """Location of one key of this object (e.g. the `select` line of a var)."""
+    def loc_of(self, key: str, index: int | None = None) -> Location:
+        """Location of one key of this object (e.g. the `select` line of a var), or of item
+        `index` of a list under that key."""
         base = self.location
         line = child_line(self._node, key) if self._node is not None else None
         path = f"{base.yaml_path}.{key}" if base.yaml_path else key
+        if index is not None:
+            items = self._node.get(key) if isinstance(self._node, dict) else None
+            line = child_line(items, index) or line
+            path += f"[{index}]"
         return Location(base.file, line or base.line, path)
 
 

@@ -9,22 +9,39 @@ from profiles_pipeline.errors import Location, Problem
 from profiles_pipeline.spec.hints import did_you_mean
 from profiles_pipeline.spec.model_types import EntityCohortModel, IdStitcherModel
 from profiles_pipeline.spec.project import AnyVar, Project
+from profiles_pipeline.spec.references import Reference, find_references, template_context
+from profiles_pipeline.templating import TemplateContext, TemplateError
 
 
 @dataclass
 class CheckContext:
     project: Project
     invalid_names: dict[str, set[str]] = field(default_factory=dict)
+    incomplete: bool = False
     problems: list[Problem] = field(default_factory=list)
+    _refs: dict[str, list[Reference] | TemplateError] = field(default_factory=dict)
+    _template_context: TemplateContext | None = None
+
+    def refs(self, text: str) -> list[Reference] | TemplateError:
+        """References of a template text (cached); a TemplateError if it does not parse."""
+        if text not in self._refs:
+            if self._template_context is None:
+                self._template_context = template_context(self.project)
+            try:
+                self._refs[text] = find_references(text, self._template_context)
+            except TemplateError as exc:
+                self._refs[text] = exc
+        return self._refs[text]
 
     def add(self, where: Location, message: str, hint: str | None = None, code: str = "invalid") -> None:
         self.problems.append(Problem(where, message, hint, code))
 
     def unknown(self, where: Location, what: str, name: str, known: Iterable[str], code: str) -> None:
-        """Report `name` as unknown with a did-you-mean hint, unless it failed validation already."""
-        if name in self.invalid_names.get(code, set()):
+        """Report `name` as unknown with a did-you-mean hint, unless it failed validation already
+        or a file could not be read (then "unknown" would only echo that first problem)."""
+        if self.incomplete or name in self.invalid_names.get(code, set()):
             return
-        self.add(where, f"unknown {what} '{name}'", did_you_mean(name, known, f"known {what}s"), f"unknown_{code}")
+        self.add(where, f"unknown {what} '{name}'", did_you_mean(name, known, "known"), f"unknown_{code}")
 
     @property
     def id_type_names(self) -> set[str]:

@@ -7,7 +7,6 @@ from collections.abc import Hashable
 from profiles_pipeline.errors import Location
 from profiles_pipeline.spec.check_context import CheckContext
 from profiles_pipeline.spec.model_types import EntityCohortModel, IdStitcherModel
-from profiles_pipeline.spec.references import find_references
 from profiles_pipeline.spec.snippets import project_snippets
 
 
@@ -65,7 +64,9 @@ def check_cycles(ctx: CheckContext) -> None:
     var_loc: dict = {}
     model_edges: dict = {}
     for snippet in project_snippets(p):
-        refs = find_references(snippet.text, ctx.entity_names)
+        refs = ctx.refs(snippet.text)
+        if isinstance(refs, Exception):
+            continue
         if snippet.var is not None:
             key = (snippet.var.entity, snippet.var.name)
             var_loc.setdefault(key, snippet.var.location)

@@ -71,8 +71,9 @@ def _id_types(ctx: CheckContext) -> None:
     for id_type in ctx.project.id_types:
         if id_type.extends:
             _id_type(ctx, id_type.loc_of("extends"), id_type.extends)
-        for other in id_type.max_edges_map:
-            _id_type(ctx, id_type.loc_of("maximum_edges"), other)
+        for i, item in enumerate(id_type.maximum_edges):
+            for other in item:
+                _id_type(ctx, id_type.loc_of("maximum_edges", i), other)
         for flt in id_type.filters:
             if flt.regex is not None:
                 try:
@@ -88,8 +89,7 @@ def _entities(ctx: CheckContext) -> None:
     p = ctx.project
     for entity in p.entities:
         for i, name in enumerate(entity.id_types):
-            where = entity.loc_of("id_types")
-            _id_type(ctx, _item_loc(entity, "id_types", i) or where, name)
+            _id_type(ctx, entity.loc_of("id_types", i), name)
         for view in entity.feature_views.using_ids:
             if view.id not in entity.id_types:
                 ctx.add(view.loc_of("id"), f"feature view '{view.name}' uses id '{view.id}', which is not an id type of entity '{entity.name}'",
@@ -101,7 +101,7 @@ def _entities(ctx: CheckContext) -> None:
             elif not isinstance(target, IdStitcherModel):
                 ctx.add(entity.loc_of("id_stitcher"), f"'{entity.id_stitcher}' is not an id_stitcher model", None, "bad_path")
     for inp in p.inputs:
-        for i, id_ in enumerate(inp.app_defaults.ids):
+        for id_ in inp.app_defaults.ids:
             _input_id(ctx, id_)
     for model in p.models:
         spec = model.model_spec
@@ -141,15 +141,3 @@ def _input_id(ctx: CheckContext, id_) -> None:
     elif id_.type not in entity_types:
         ctx.add(id_.loc_of("type"), f"id type '{id_.type}' is not listed in the id_types of entity '{id_.entity}'",
                 f"add it to entities[{id_.entity}].id_types in pb_project.yaml", "unknown_id_types")
-
-
-def _item_loc(obj, key: str, index: int) -> Location | None:
-    node = obj._node.get(key) if obj._node is not None else None
-    if node is None or not hasattr(node, "lc"):
-        return None
-    try:
-        line = node.lc.item(index)[0] + 1
-    except (KeyError, IndexError):
-        return None
-    base = obj.location
-    return Location(base.file, line, f"{base.yaml_path}.{key}[{index}]")

@@ -3,7 +3,6 @@ feature tables and propensity inputs; stitchers that would have no edges."""
 
 from __future__ import annotations
 
-from profiles_pipeline.errors import Location
 from profiles_pipeline.spec.check_context import CheckContext
 from profiles_pipeline.spec.hints import did_you_mean
 from profiles_pipeline.spec.model_types import (
@@ -12,7 +11,6 @@ from profiles_pipeline.spec.model_types import (
     IdStitcherModel,
     PropensityModel,
 )
-from profiles_pipeline.spec.references import find_references
 from profiles_pipeline.spec.snippets import Snippet, project_snippets
 
 PB_PATHS = ("inputs", "models")
@@ -34,21 +32,19 @@ def check_refs(ctx: CheckContext) -> None:
             known = {v.name for v in p.entity_vars_for(spec.entity_key)}
             for i, feature in enumerate(spec.features):
                 if feature not in known:
-                    ctx.unknown(_at(spec.loc_of("features"), i), f"feature (entity var of '{spec.entity_key}')", feature, known, "vars")
+                    ctx.unknown(spec.loc_of("features", i), f"feature (entity var of '{spec.entity_key}')", feature, known, "vars")
         elif isinstance(model, PropensityModel):
             _propensity(ctx, model)
     for entity in p.entities:
-        if entity.name in ctx.entity_names and not p.edge_sources_for(entity.name):
+        if entity.id_stitcher and p.stitcher_model(entity.name) is None:
+            continue  # the id_stitcher path itself is reported as unknown or invalid
+        if not ctx.incomplete and not p.edge_sources_for(entity.name):
             stitcher = p.stitcher_model(entity.name)
             where = stitcher.model_spec.loc_of("edge_sources") if stitcher else entity.location
             ctx.add(where, f"the id stitcher of entity '{entity.name}' has no edge sources",
                     "list inputs under edge_sources, or mark input ids with to_default_stitcher: true", "no_edges")
     for snippet in project_snippets(p):
         _template_refs(ctx, snippet)
-
-
-def _at(where: Location, index: int) -> Location:
-    return Location(where.file, where.line, f"{where.yaml_path}[{index}]")
 
 
 def _stitcher(ctx: CheckContext, model: IdStitcherModel) -> None:
@@ -70,6 +66,8 @@ def _cohort(ctx: CheckContext, model: EntityCohortModel) -> None:
                         [c.name for c in ctx.cohorts()], "models")
         elif not isinstance(target, EntityCohortModel):
             ctx.add(spec.loc_of("extends"), f"'{parent}' is not an entity_cohort model", None, "bad_path")
+    elif parts[0] in ctx.invalid_names.get("entities", set()) or ctx.incomplete:
+        return
     elif len(parts) != 2 or parts[1] != "all" or parts[0] not in ctx.entity_names:
         options = [f"{e}/all" for e in ctx.entity_names] + [f"models/{c.name}" for c in ctx.cohorts()]
         ctx.add(spec.loc_of("extends"), f"cohort '{model.name}' extends unknown cohort '{parent}'",
@@ -79,7 +77,7 @@ def _cohort(ctx: CheckContext, model: EntityCohortModel) -> None:
 def _propensity(ctx: CheckContext, model: PropensityModel) -> None:
     spec = model.model_spec
     refs = [(spec.training.loc_of("predict_var"), spec.training.predict_var)]
-    refs += [(_at(spec.loc_of("inputs"), i), path) for i, path in enumerate(spec.inputs)]
+    refs += [(spec.loc_of("inputs", i), path) for i, path in enumerate(spec.inputs)]
     for where, path in refs:
         parts = path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "entity":
@@ -96,7 +94,11 @@ def _propensity(ctx: CheckContext, model: PropensityModel) -> None:
 
 def _template_refs(ctx: CheckContext, snippet: Snippet) -> None:
     p = ctx.project
-    for ref in find_references(snippet.text, ctx.entity_names):
+    refs = ctx.refs(snippet.text)
+    if isinstance(refs, Exception):
+        ctx.add(snippet.location, f"template does not parse: {refs}", "check {{ }} / {% %} pairs and quotes", "bad_template")
+        return
+    for ref in refs:
         if ref.kind == "deref":
             kind = ref.name.strip("/").split("/")[0]
             if kind in PB_PATHS:

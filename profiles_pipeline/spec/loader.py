@@ -33,6 +33,7 @@ class Loaded:
     project: Project | None
     problems: list[Problem] = field(default_factory=list)
     invalid_names: dict[str, set[str]] = field(default_factory=dict)
+    unreadable_files: list[str] = field(default_factory=list)
 
 
 def read_project(path: str | Path) -> Loaded:
@@ -76,6 +77,8 @@ def _read_config(doc: YamlDoc, loaded: Loaded) -> ProjectConfig | None:
             loaded.problems.extend(problems)
             if obj is not None:
                 lists[key].append(obj)
+            elif isinstance(item, dict) and item.get("name"):
+                loaded.invalid_names.setdefault(key, set()).add(str(item["name"]))
     scalars = {k: v for k, v in node.items() if not (k in lists and isinstance(v, list))}
     scalars_node = _shallow(node, scalars)
     config, problems = validate_item(ProjectConfig, scalars_node, doc.rel_path, ())
@@ -129,6 +132,7 @@ def _read_model_file(root: Path, rel: str, project: Project, loaded: Loaded) -> 
     doc, err = load_yaml(root / rel, rel)
     if err:
         loaded.problems.append(err)
+        loaded.unreadable_files.append(rel)
         return
     project.files.append(rel)
     node = doc.root  # type: ignore[union-attr]

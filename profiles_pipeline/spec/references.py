@@ -1,24 +1,21 @@
-"""Find `Var(...)`, `{{entity.var}}`, `DeRef(...)` and macro calls inside pb template text.
+"""What a pb template refers to (vars, DeRef paths, macros), and where its `{{ }}` blocks are.
 
-A small regex scanner so the spec layer can check references without rendering templates. The
-templating layer renders; this only needs to know names."""
+Finding references is delegated to `profiles_pipeline.templating.find_references`, so the spec
+checks and the renderer agree on what a template means."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
 
-_VAR_CALL = re.compile(r"\b(?P<entity>\w+)\s*\.\s*Var\(\s*\\?[\"'](?P<name>[^\"'\\]+)\\?[\"']\s*\)")
-_DOT_VAR = re.compile(r"(?<![\w.])(?P<entity>\w+)\.(?P<name>\w+)\b(?!\s*\()")
-_DEREF = re.compile(r"\bDeRef\(\s*\\?[\"'](?P<path>[^\"'\\]+)\\?[\"']\s*\)")
-_CALL = re.compile(r"(?<![\w.])(?P<name>[A-Za-z_]\w*)\s*\(")
-_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+from profiles_pipeline.templating import Macro as TemplateMacro
+from profiles_pipeline.templating import TemplateContext
+from profiles_pipeline.templating import find_references as _find
 
-# Callables that are not user macros (pongo2/pb builtins usable at the start of an expression).
-BUILTIN_CALLS = frozenset({"DeRef", "Var", "ReadFile", "range", "len", "lower", "upper"})
-
+if TYPE_CHECKING:
+    from profiles_pipeline.spec.project import Project
 
 @dataclass(frozen=True)
 class Reference:
@@ -53,22 +50,25 @@ def template_expressions(text: str) -> Iterator[tuple[int, int, str]]:
         i = j
 
 
-def find_references(text: str | None, entities: Iterable[str] = ()) -> list[Reference]:
-    """Every reference in `text`, in order of appearance, duplicates kept out."""
-    if not text:
+def find_references(text: str | None, context: TemplateContext) -> list[Reference]:
+    """Every var, DeRef path and macro `text` uses, found by the templating layer (which renders
+    with recording resolvers, so it sees exactly what a real render would). Raises TemplateError
+    on template syntax errors."""
+    if not text or ("{{" not in text and "{%" not in text):
         return []
-    entity_names = set(entities)
-    found: list[Reference] = []
-    for m in _VAR_CALL.finditer(text):
-        found.append(Reference("var", m.group("name"), m.group("entity")))
-    for m in _DEREF.finditer(text):
-        found.append(Reference("deref", m.group("path")))
-    for _, _, inner in template_expressions(text):
-        bare = _STRING.sub("''", inner)
-        for m in _DOT_VAR.finditer(bare):
-            if m.group("entity") in entity_names and m.group("name") != "Var":
-                found.append(Reference("var", m.group("name"), m.group("entity")))
-        for m in _CALL.finditer(bare):
-            if m.group("name") not in BUILTIN_CALLS:
-                found.append(Reference("macro", m.group("name")))
-    return list(dict.fromkeys(found))
+    found = _find(text, context)
+    refs = [Reference("var", name, entity) for entity, name in sorted(found.vars, key=str) if entity]
+    refs += [Reference("deref", path) for path in sorted(found.derefs)]
+    refs += [Reference("macro", name) for name in sorted(found.macros)]
+    return refs
+
+
+def template_context(project: Project) -> TemplateContext:
+    """A context that knows the project's names (end_time fixed: only names matter here)."""
+    return TemplateContext(
+        end_time=datetime(2000, 1, 1),
+        warehouse_type=project.sql_dialect,
+        entities=[e.name for e in project.entities],
+        inputs=[i.name for i in project.inputs],
+        macros={m.name: TemplateMacro(m.name, list(m.inputs), m.value) for m in project.macros},
+    )

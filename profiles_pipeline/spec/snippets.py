@@ -31,15 +31,7 @@ class Snippet:
 
     @property
     def location(self) -> Location:
-        base = self.owner.loc_of(self.key)
-        if self.index is None:
-            return base
-        node = self.owner._node.get(self.key) if self.owner._node is not None else None
-        try:
-            line = node.lc.item(self.index)[0] + 1  # type: ignore[union-attr]
-        except (AttributeError, KeyError, IndexError):
-            line = base.line
-        return Location(base.file, line, f"{base.yaml_path}[{self.index}]")
+        return self.owner.loc_of(self.key, self.index)
 
     @property
     def raw_value(self) -> Any:
@@ -91,7 +83,7 @@ def _model_snippets(model: Any) -> Iterator[Snippet]:
         for id_ in spec.ids:
             yield Snippet(id_, "select", id_.select, "expression", model=model)
     elif isinstance(model, EntityCohortModel):
-        for i, flt in enumerate(spec.filter_pipeline):
+        for flt in spec.filter_pipeline:
             yield Snippet(flt, "value", flt.value, "condition", model=model)
         if spec.filter_expression is not None:
             yield Snippet(spec, "filter_expression", expression_sql(spec.filter_expression), "condition", model=model)

@@ -42,11 +42,11 @@ def validate_project(path: str | Path) -> ValidationReport:
     problems = list(loaded.problems)
     if project is not None:
         _bind_vars(project)
-        ctx = CheckContext(project, loaded.invalid_names)
+        ctx = CheckContext(project, loaded.invalid_names, incomplete=bool(loaded.unreadable_files))
         for check in (check_names, check_refs, check_cycles, check_sql):
             check(ctx)
         problems += ctx.problems
-    problems = list(dict.fromkeys(problems))
+    problems = list({(str(p), p.code): p for p in problems}.values())
     problems.sort(key=lambda p: (p.location.file or "", p.location.line or 0))
     return ValidationReport(project, problems, summarize(project) if project else {})
 
