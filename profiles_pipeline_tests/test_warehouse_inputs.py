@@ -157,3 +157,15 @@ def test_snowflake_reads_tables_not_files(tmp_path, monkeypatch, landing):
         assert input_relation(sf, source) == "profiles_db.profiles.identifies"
         with pytest.raises(InputNotFoundError, match="files are read only on DuckDB"):
             input_relation(sf, InputSource("t", table="tracks", landing_zone=landing))
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "snowflake"])
+def test_one_day_of_a_warehouse_table(tmp_path, monkeypatch, engine):
+    with open_test_adapter(engine, tmp_path, monkeypatch) as wh:
+        wh.execute(
+            "CREATE TABLE tracks AS SELECT * FROM (VALUES (1, TIMESTAMP '2024-03-01 23:59:00'), "
+            "(2, TIMESTAMP '2024-03-02 00:00:00'), (3, TIMESTAMP '2024-03-02 18:00:00')) AS v(id, timestamp)"
+        )
+        source = InputSource("rsTracks", table="tracks", occurred_at_col="timestamp")
+        relation = input_relation(wh, source, day=date(2024, 3, 2))
+        assert wh.fetch(f"SELECT id FROM {relation} ORDER BY id") == [(2,), (3,)]
