@@ -8,10 +8,10 @@ from pathlib import Path
 
 from profiles_pipeline.errors import Problem, SpecError
 from profiles_pipeline.spec.check_context import CheckContext
-from profiles_pipeline.spec.check_graph import check_cycles
 from profiles_pipeline.spec.check_names import check_names
 from profiles_pipeline.spec.check_refs import check_refs
 from profiles_pipeline.spec.check_sql import check_sql
+from profiles_pipeline.spec.graph_cycles import check_cycles
 from profiles_pipeline.spec.loader import read_project
 from profiles_pipeline.spec.model_types import EntityCohortModel
 from profiles_pipeline.spec.project import Project
