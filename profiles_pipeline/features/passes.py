@@ -58,7 +58,7 @@ def var_column(f: EntityFeatures, src: Source, v: EntityVarDef, arg_min_max: boo
     if v.window is not None:
         fast = _first_last(f, src, v) if arg_min_max else None
         if fast is not None:
-            expr = add_filter(fast, where) if where is not None else fast
+            expr = fast if where is None else exp.Filter(this=fast, expression=exp.Where(this=where))
             return VarColumn(v, "arg_min/arg_max aggregate (no sort)", expr)
         partition = [col(f.main_id), *[p for p in v.window.partition_by if p != col(f.main_id)]]
         if where is not None:

@@ -16,6 +16,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from profiles_pipeline.errors import Location, SqlSnippetError
+from profiles_pipeline.warehouse.dialects import transpile_snippet
 
 WINDOW_FUNCTIONS: tuple[type[exp.Expression], ...] = (
     exp.FirstValue,
@@ -41,9 +42,9 @@ def parse_snippet(
     text = sql.strip().rstrip(";").strip()
     if not text:
         raise SqlSnippetError(f"{where}: {what} is empty")
+    if read != write:
+        text = transpile_snippet(text, read, write, owner=what, file=where.file, line=where.line)
     try:
-        if read != write:
-            text = ";".join(sqlglot.transpile(text, read=read, write=write))
         tree = sqlglot.parse_one(text, read=write)
     except SqlglotError as e:
         raise SqlSnippetError(
