@@ -14,9 +14,9 @@ import small_graph as sg  # noqa: E402
 
 from profiles_pipeline.orchestration import watermarks  # noqa: E402
 from profiles_pipeline.orchestration.definitions import definitions_for_graph  # noqa: E402
-from profiles_pipeline.orchestration.resources import WarehouseResource  # noqa: E402
 from profiles_pipeline.orchestration.jobs import daily_job  # noqa: E402
 from profiles_pipeline.orchestration.partitions import daily_partitions  # noqa: E402
+from profiles_pipeline.orchestration.resources import WarehouseResource  # noqa: E402
 from profiles_pipeline.orchestration.sensors import LANDING_SENSOR, warehouse_events_sensor  # noqa: E402
 from profiles_pipeline.warehouse.base import WarehouseAdapter  # noqa: E402
 from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter  # noqa: E402
