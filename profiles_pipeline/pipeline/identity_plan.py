@@ -1,0 +1,73 @@
+"""Spec → `StitcherPlan`: the entity's edge sources with every snippet rendered and transpiled.
+
+Snippets are rendered by the features layer's `SnippetRenderer` (one renderer for every
+engine layer) and emitted in the canonical dialect, which is what the identity layer takes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from profiles_pipeline.features.relations import input_relation_sql
+from profiles_pipeline.features.render import SnippetRenderer
+from profiles_pipeline.features.resolve_models import resolve_source, resolve_sql_models
+from profiles_pipeline.identity import (
+    EdgeSource,
+    IdFilter,
+    IdSelect,
+    IdTypeRules,
+    SqlList,
+    StitcherPlan,
+)
+from profiles_pipeline.spec.project import Project
+from profiles_pipeline.warehouse.base import CANONICAL_DIALECT, WarehouseAdapter
+
+
+def stitcher_plan(
+    project: Project, adapter: WarehouseAdapter, entity: str, end_time: datetime
+) -> StitcherPlan:
+    """Everything the identity layer needs to build `entity`'s id graph as of `end_time`."""
+    ent = project.entity(entity)
+    renderer = SnippetRenderer(project, end_time, CANONICAL_DIALECT)
+    models = resolve_sql_models(project, adapter, renderer)
+    model = project.stitcher_model(entity)
+    owner = model.location if model else ent
+    sources = []
+    for path in project.edge_sources_for(entity):
+        src = resolve_source(project, adapter, renderer, path, entity, ent.id_types, models, owner)
+        sources.append(
+            EdgeSource(
+                name=src.name,
+                relation_sql=f"SELECT * FROM {src.relation.sql(dialect=CANONICAL_DIALECT)}",
+                occurred_at_col=src.occurred_at or "timestamp",
+                ids=tuple(IdSelect(e.sql(dialect=CANONICAL_DIALECT), t) for e, t in src.ids),
+                where_sql=src.where.sql(dialect=CANONICAL_DIALECT) if src.where is not None else None,
+            )
+        )
+    id_types = {t: _rules(project, adapter, t) for t in ent.id_types}
+    return StitcherPlan(
+        name=project.stitcher_name(entity),
+        entity=entity,
+        edge_sources=tuple(sources),
+        id_types=id_types,
+        main_id_column=ent.main_id_column,
+        main_id_type=model.model_spec.main_id_type if model else None,
+    )
+
+
+def _rules(project: Project, adapter: WarehouseAdapter, id_type: str) -> IdTypeRules:
+    spec = project.id_types_by_name.get(id_type)
+    filters = []
+    for f in project.id_type_filters(id_type):
+        sql = None
+        if f.sql is not None:
+            target = project.resolve(f.sql.from_)
+            relation = input_relation_sql(adapter, project, target).sql(dialect=CANONICAL_DIALECT)
+            sql = SqlList(relation_sql=relation, column=f.sql.select)
+        filters.append(IdFilter(type=f.type, value=f.value, regex=f.regex, sql=sql))
+    return IdTypeRules(
+        name=id_type,
+        filters=tuple(filters),
+        maximum_edges=spec.max_edges_map if spec else {},
+        hub_threshold=spec.hub_threshold if spec else None,
+    )
