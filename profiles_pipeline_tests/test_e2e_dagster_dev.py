@@ -75,7 +75,7 @@ def _finished_run(port: int, day: date) -> dict | None:
 @pytest.mark.slow
 def test_sensor_run_in_dagster_dev(tmp_path: Path) -> None:
     project, home = tmp_path / "project", tmp_path / "dagster_home"
-    project.mkdir()
+    (project / "models").mkdir(parents=True)
     home.mkdir()
     (project / "pb_project.yaml").write_text("name: small\nschema_version: 72\n")
     landing = project / "data" / "landing"

@@ -20,7 +20,7 @@ DAGSTER = Path(sys.executable).parent / "dagster"
 
 
 def _small_project(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
+    (root / "models").mkdir(parents=True, exist_ok=True)
     (root / "pb_project.yaml").write_text("name: small\nschema_version: 72\nlanding_zone: events_in\n")
     sg.write_day(root / "events_in", date(2026, 1, 1), ["a"])
     return root
@@ -41,7 +41,7 @@ def test_build_definitions_reads_the_project_folder(tmp_path: Path, monkeypatch)
     monkeypatch.setenv("PROFILES_GRAPH_MODULE", "small_graph:graph_for_project")
     defs = build_definitions(project)
     specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
-    assert list(specs) == ["inputs/events", "features/user/activity", "cohorts/active_users"]
+    assert sorted(specs) == ["cohorts/active_users", "features/user/activity", "inputs/events"]
     activity = specs["features/user/activity"]
     assert activity.group_name == "features" and activity.kinds == {"duckdb"}
     assert activity.description == "Events per user so far."

@@ -57,8 +57,7 @@ def build_definitions(project_dir: Path | None = None) -> dg.Definitions:
     project_dir = (
         Path(project_dir).resolve() if project_dir else project_graph.project_dir_from_env()
     )
-    settings = project_graph.read_settings(project_dir)
-    graph = project_graph.load_graph(project_dir)
+    settings, graph = project_graph.load(project_dir)
     landing = settings.landing_zone if graph.warehouse_kind == "duckdb" else None
     return definitions_for_graph(
         graph,

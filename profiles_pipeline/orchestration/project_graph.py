@@ -12,20 +12,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
 from profiles_pipeline.errors import UserError
 from profiles_pipeline.pipeline.graph import ProjectGraph
 
 PROJECT_DIR_ENV = "PROFILES_PROJECT_DIR"
 GRAPH_MODULE_ENV = "PROFILES_GRAPH_MODULE"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_LANDING_ZONE = "data/landing"
 
 
 @dataclass(frozen=True)
 class ProjectSettings:
-    """The two pb_project.yaml keys the Dagster layer needs before any step runs."""
+    """What the Dagster layer needs from the project besides its steps."""
 
     project_dir: Path
     connection: str | None
@@ -36,29 +33,18 @@ def project_dir_from_env() -> Path:
     return Path(os.environ.get(PROJECT_DIR_ENV) or REPO_ROOT / "config").resolve()
 
 
-def read_settings(project_dir: Path) -> ProjectSettings:
-    """`connection:` and our `landing_zone:` extension (relative to the project folder)."""
-    path = project_dir / "pb_project.yaml"
-    if not path.is_file():
-        raise UserError(
-            f"{project_dir} has no pb_project.yaml; set {PROJECT_DIR_ENV} to a profiles project folder"
-        )
-    data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
-    landing = Path(str(data.get("landing_zone") or DEFAULT_LANDING_ZONE)).expanduser()
-    return ProjectSettings(
-        project_dir=project_dir,
-        connection=data.get("connection"),
-        landing_zone=landing if landing.is_absolute() else project_dir / landing,
-    )
+def load(project_dir: Path) -> tuple[ProjectSettings, ProjectGraph]:
+    """Validate the project (a `SpecError` lists every problem) and build its graph of steps."""
+    from profiles_pipeline.spec import load_project
 
-
-def load_graph(project_dir: Path) -> ProjectGraph:
+    project = load_project(project_dir)
+    settings = ProjectSettings(project_dir, project.config.connection, project.landing_zone_path)
     hook = os.environ.get(GRAPH_MODULE_ENV)
     if hook:
-        return _graph_from_hook(hook, project_dir)
+        return settings, _graph_from_hook(hook, project_dir)
     from profiles_pipeline.pipeline import build_graph
 
-    return build_graph(project_dir)
+    return settings, build_graph(project)
 
 
 def _graph_from_hook(hook: str, project_dir: Path) -> ProjectGraph:
