@@ -4,6 +4,8 @@ exactly what generating that many days would have written."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +29,15 @@ def test_same_seed_gives_identical_files(tmp_path: Path) -> None:
     b = generate(tmp_path / "b", users=200, days=2, seed=11)
     assert a.tables == b.tables and a.identifiers == b.identifiers
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
+
+
+def test_another_process_appends_the_same_day(tmp_path: Path) -> None:
+    """`profiles sample-data append` runs in a new process; nothing may depend on the process."""
+    generate(tmp_path / "full", users=120, days=2, seed=4)
+    generate(tmp_path / "part", users=120, days=1, seed=4)
+    code = "import sys; from pathlib import Path; from profiles_pipeline.sample_data import append_day; append_day(Path(sys.argv[1]))"
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "part")], check=True)
+    assert _files(tmp_path / "full") == _files(tmp_path / "part")
 
 
 def test_other_seed_gives_other_data(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -16,6 +17,9 @@ import pyarrow.compute as pc
 from . import pools
 from .schema import HOUSEHOLD_CODE, JUNK_CODE, JUNK_VALUES, KIOSK_CODE, SUPPORT_CODE
 from .strings import scatter, take
+
+if TYPE_CHECKING:
+    from .day import DayContext
 
 JUNK_RATE = 0.002
 EMAIL_VARIANT_RATE = 0.07
@@ -71,7 +75,7 @@ def email_variants(values: pa.Array, rng: np.random.Generator) -> pa.Array:
 
 
 def common_columns(
-    ctx, ev_rows: np.ndarray, rng: np.random.Generator, email: pa.Array | None = None
+    ctx: DayContext, ev_rows: np.ndarray, rng: np.random.Generator, email: pa.Array | None = None
 ) -> tuple[dict[str, pa.Array], dict[str, IdColumn]]:
     """The contract's shared columns for the events `ev_rows` of the day in `ctx`.
 
