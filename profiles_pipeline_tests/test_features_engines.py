@@ -55,13 +55,14 @@ def test_first_value_over_window_in_snowflake_syntax():
 
 
 def _var_table(adapter) -> pd.DataFrame:
-    load_all(adapter)
+    load_all(adapter, people=16, n_events=240, n_orders=60)
     run_features(adapter, load_project(PROJECT), end_time=END, id_graph_table=GRAPH)
     df = adapter.fetch_df(f"SELECT * FROM user_var_table ORDER BY {MAIN}")
     df["devices"] = df["devices"].map(lambda v: sorted(v) if v is not None and not isinstance(v, str) else v)
     return df
 
 
+@pytest.mark.slow
 def test_shop_project_on_fakesnow_matches_duckdb(tmp_path, monkeypatch):
     with open_test_adapter("duckdb", tmp_path, monkeypatch) as duck:
         want = _var_table(duck)
