@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from ..errors import UserError
 from .day import generate_day
-from .ground_truth import day_identifiers, finalize
+from .ground_truth import compact, day_identifiers, finalize
 from .landing import (
     Manifest,
     ground_truth_path,
@@ -78,7 +78,7 @@ class _Writer:
         self.coded.append(day_identifiers(data.identifiers))
         self._pending += self.coded[-1].num_rows
         if len(self.coded) > 1 and self._pending > 2 * self.coded[0].num_rows:
-            self.coded = [finalize_coded(self.coded)]
+            self.coded = [compact(self.coded)]
             self._pending = 0
 
     def ground_truth(self, existing: pa.Table | None) -> int:
@@ -86,11 +86,6 @@ class _Writer:
         write_parquet(table, ground_truth_path(self.out))
         self.files += 1
         return table.num_rows
-
-
-def finalize_coded(coded: list[pa.Table]) -> pa.Table:
-    merged = pa.concat_tables(coded)
-    return merged.group_by(merged.column_names, use_threads=False).aggregate([])
 
 
 def generate(

@@ -46,6 +46,11 @@ def _with_type(t: pa.Table, id_type: str) -> pa.Table:
     )
 
 
+def compact(coded: list[pa.Table]) -> pa.Table:
+    """Merge several days' identifier tables into one, so memory follows distinct identifiers."""
+    return _distinct(pa.concat_tables(coded))
+
+
 def finalize(coded: list[pa.Table], users: int, existing: pa.Table | None = None) -> pa.Table:
     """Merge days (and an existing ground truth), name owners, sort by id_type then id_value."""
     merged = _distinct(pa.concat_tables(coded)) if coded else _CODED.empty_table()
