@@ -91,6 +91,21 @@ class Entity(SpecModel):
         return self.id_column_name or f"{self.name}_main_id"
 
 
+class ChecksConfig(SpecModel):
+    """Extension: bounds for the data-quality checks that run after each materialization."""
+
+    max_cluster_size: int = Field(
+        default=1000, ge=1, description="no identity cluster may hold more ids than this (blocking)"
+    )
+    max_null_rate: dict[str, float] = Field(
+        default_factory=dict,
+        description="var name -> highest allowed share of nulls in the entity's feature view",
+    )
+    max_cohort_change: float = Field(
+        default=0.5, ge=0, description="largest allowed relative change of a cohort's size between runs"
+    )
+
+
 class ProjectConfig(SpecModel):
     """The contents of pb_project.yaml."""
 
@@ -108,3 +123,9 @@ class ProjectConfig(SpecModel):
     landing_zone: str = Field(
         default="data/landing", description="extension: landing zone folder, relative to the project"
     )
+    partitions_start: str | None = Field(
+        default=None,
+        description="extension: first day (YYYY-MM-DD) of the daily partitions; default: the landing "
+        "zone's first day",
+    )
+    checks: ChecksConfig = Field(default_factory=ChecksConfig, description="extension: check bounds")

@@ -148,6 +148,15 @@ class WarehouseAdapter(abc.ABC):
     def row_count(self, name: str) -> int:
         return int(self.fetch_one(f"SELECT COUNT(*) FROM {name}", read=self.dialect))
 
+    def describe_query(self, select: str | exp.Expression, read: str = CANONICAL_DIALECT) -> list[Column]:
+        """Column names and types a query would return, without running it (via a scratch view)."""
+        scratch = f"profiles_describe_{uuid.uuid4().hex[:8]}"
+        self.create_view(scratch, select, read)
+        try:
+            return self.columns(scratch)
+        finally:
+            self.drop(scratch)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Commit on success, roll back on error. Nested use joins the outer transaction, so

@@ -1,0 +1,64 @@
+"""`build_graph`: the project spec → every step, in dependency order."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from profiles_pipeline.pipeline.feature_steps import feature_steps
+from profiles_pipeline.pipeline.graph import ProjectGraph, Step
+from profiles_pipeline.pipeline.identity_steps import identity_steps
+from profiles_pipeline.pipeline.input_steps import input_step
+from profiles_pipeline.spec.project import Project
+from profiles_pipeline.warehouse.connections import resolve_connection
+from profiles_pipeline.warehouse.inputs import landing_zone_days
+
+DEFAULT_PARTITIONS_START = date(2026, 1, 1)
+
+
+def build_graph(project: Project, warehouse_kind: str | None = None) -> ProjectGraph:
+    """Steps for every input, id-graph stage, features, feature view, cohort of `project`."""
+    kind = warehouse_kind or resolve_connection(project.root, project.config.connection).config.type
+    steps: list[Step] = [input_step(project, i) for i in project.inputs]
+    graph_keys = {}
+    for entity in project.entities:
+        if not project.edge_sources_for(entity.name):
+            continue
+        entity_steps = identity_steps(project, entity.name, reports_dir(project))
+        graph_keys[entity.name] = entity_steps[-1].key
+        steps += entity_steps
+    steps += feature_steps(project, graph_keys)
+    return ProjectGraph(
+        project_name=project.name,
+        steps=tuple(_in_dependency_order(steps)),
+        partitions_start=partitions_start(project),
+        warehouse_kind=kind,
+    )
+
+
+def reports_dir(project: Project):
+    return project.root / "data" / "reports"
+
+
+def partitions_start(project: Project) -> date:
+    """`partitions_start` of pb_project.yaml, else the landing zone's first day, else a default."""
+    if project.config.partitions_start:
+        return date.fromisoformat(str(project.config.partitions_start))
+    days = [d for i in project.inputs for d in landing_zone_days(project.landing_zone_path, i.table_basename or i.name)]
+    return min(days) if days else DEFAULT_PARTITIONS_START
+
+
+def _in_dependency_order(steps: list[Step]) -> list[Step]:
+    by_key = {s.key: s for s in steps}
+    done: dict[tuple[str, ...], Step] = {}
+
+    def visit(step: Step) -> None:
+        if step.key in done:
+            return
+        for up in step.upstream:
+            if up in by_key and up != step.key:
+                visit(by_key[up])
+        done[step.key] = step
+
+    for s in steps:
+        visit(s)
+    return list(done.values())

@@ -1,0 +1,148 @@
+"""Feature steps: sql_template models, an entity's features, feature views, feature tables and
+cohorts. The graph's shape comes from the spec alone (so Dagster can load it before any data
+exists); at run time each step plans the features as of its end_time and builds its share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from profiles_pipeline.features import plan_features, run_step
+from profiles_pipeline.features.plan import PlanStep
+from profiles_pipeline.pipeline.feature_checks import cohort_checks, feature_view_checks, record_cohort_size
+from profiles_pipeline.pipeline.graph import RunContext, Step, StepResult
+from profiles_pipeline.pipeline.tables import column_types, preview_markdown
+from profiles_pipeline.spec.model_types import (
+    EntityCohortModel,
+    FeatureTableModel,
+    SqlTemplateModel,
+)
+from profiles_pipeline.spec.project import Project
+from profiles_pipeline.spec.references import find_references, template_context
+from profiles_pipeline.warehouse.base import WarehouseAdapter
+
+Key = tuple[str, ...]
+
+
+def plan_step_key(step: PlanStep) -> Key:
+    """Which graph step builds a features plan step."""
+    if step.kind == "sql_model":
+        return ("models", step.name)
+    if step.kind in ("rows", "pass", "var_table", "feature_view"):
+        return ("features", step.entity or "")
+    if step.kind == "id_view":
+        return ("feature_views", step.name)
+    if step.kind == "feature_table":
+        return ("feature_tables", step.name)
+    return ("cohorts", step.name)
+
+
+class _Sources:
+    """Upstream graph keys of a `from:` path, following ephemeral sql_template models."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.ctx = template_context(project)
+
+    def keys(self, path: str, seen: frozenset[str] = frozenset()) -> set[Key]:
+        target = self.project.resolve(path)
+        if target is None or path in seen:
+            return set()
+        if not isinstance(target, SqlTemplateModel):
+            return {("inputs", target.name)}
+        mat = target.model_spec.materialization
+        if mat and mat.output_type in ("view", "table"):
+            return {("models", target.name)}
+        refs = find_references(target.model_spec.single_sql or "", self.ctx)
+        return set().union(*[self.keys(r.name, seen | {path}) for r in refs if r.kind == "deref"] or [set()])
+
+    def model_upstream(self, model: SqlTemplateModel) -> set[Key]:
+        refs = find_references(model.model_spec.single_sql or "", self.ctx)
+        return set().union(*[self.keys(r.name) for r in refs if r.kind == "deref"] or [set()])
+
+
+def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]:
+    sources = _Sources(project)
+    steps: list[Step] = []
+    for m in project.models_of_type("sql_template"):
+        mat = m.model_spec.materialization
+        if mat and mat.output_type in ("view", "table"):
+            steps.append(_step(project, ("models", m.name), "sql_model", f"sql_template model {m.name} "
+                               f"({mat.output_type})", "models", sources.model_upstream(m)))
+    for entity in project.entities:
+        features_key = ("features", entity.name)
+        upstream = {id_graph_keys[entity.name]} if entity.name in id_graph_keys else set()
+        for var in project.entity_vars_for(entity.name) + project.input_vars_for(entity.name):
+            if var.from_:
+                upstream |= sources.keys(var.from_)
+        n = sum(1 for v in project.entity_vars_for(entity.name) if v.is_feature)
+        steps.append(_step(project, features_key, "features", f"{n} features of {entity.name} "
+                           f"(entity vars, input vars) and {entity.name}_feature_view, as of the "
+                           "partition's end.", "features", upstream,
+                           checks=feature_view_checks(project, entity.name)))
+        for view in entity.feature_views.using_ids:
+            steps.append(_step(project, ("feature_views", view.name), "feature_view",
+                               f"Features of {entity.name} keyed by {view.id}.", "features",
+                               {features_key, id_graph_keys.get(entity.name, features_key)}))
+        for m in project.models_of_type("feature_table_model"):
+            assert isinstance(m, FeatureTableModel)
+            if (m.model_spec.entity_key or entity.name) == entity.name:
+                steps.append(_step(project, ("feature_tables", m.name), "features",
+                                   f"Feature table {m.name}: {', '.join(m.model_spec.features)}.",
+                                   "features", {features_key}))
+    for m in project.models_of_type("entity_cohort"):
+        assert isinstance(m, EntityCohortModel)
+        entity = project.cohort_entity(m.name) or ""
+        parent = m.model_spec.extends or ""
+        upstream = {("features", entity)}
+        if parent.startswith("models/"):
+            upstream.add(("cohorts", parent.split("/")[1]))
+        steps.append(_step(project, ("cohorts", m.name), "cohort", _cohort_description(m), "cohorts",
+                           upstream, checks=cohort_checks(project, m.name), after=record_cohort_size))
+        for view in m.model_spec.feature_views:
+            steps.append(_step(project, ("feature_views", view.name), "feature_view",
+                               f"Members of cohort {m.name} keyed by {view.id}.", "cohorts",
+                               {("cohorts", m.name), id_graph_keys.get(entity, ("cohorts", m.name))}))
+    return steps
+
+
+def _cohort_description(m: EntityCohortModel) -> str:
+    parent = m.model_spec.extends or "the whole entity"
+    filters = m.model_spec.filter_sql()
+    return f"Cohort {m.name}: members of {parent}" + (f" where {filters}" if filters else "")
+
+
+def _step(
+    project: Project, key: Key, kind, description: str, group: str, upstream: set[Key],
+    checks=(), after: Callable[[WarehouseAdapter, RunContext, str, StepResult], None] | None = None,
+) -> Step:
+    def run(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
+        plan = plan_features(project, adapter, end_time=ctx.end_time)
+        mine = [s for s in plan.steps if plan_step_key(s) == key]
+        result = StepResult()
+        seconds = {}
+        for s in mine:
+            outcome = run_step(adapter, s)
+            rows = outcome.rows if outcome.rows is not None else adapter.row_count(s.name)
+            result.tables[s.name] = rows
+            seconds[s.name] = round(outcome.seconds, 3)
+        main = _main_table(mine)
+        if main:
+            result.tables = {main: result.tables.pop(main), **result.tables}
+            result.columns = column_types(adapter, main)
+            result.preview_markdown = preview_markdown(adapter, main)
+        result.metadata = {"relations_built": list(result.tables), "seconds_by_relation": seconds,
+                           "plan": "\n".join(f"{s.kind} {s.name}: {'; '.join(s.details) or s.description}"
+                                             for s in mine)}
+        if after and main:
+            after(adapter, ctx, main, result)
+        return result
+
+    return Step(key, kind, description, group, tuple(sorted(upstream)), run, checks=tuple(checks))
+
+
+def _main_table(steps: list[PlanStep]) -> str | None:
+    for kind in ("feature_view", "cohort", "id_view", "feature_table", "sql_model"):
+        for s in steps:
+            if s.kind == kind:
+                return s.name
+    return steps[-1].name if steps else None

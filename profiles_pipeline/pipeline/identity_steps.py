@@ -1,0 +1,124 @@
+"""Id-graph steps of one entity: the day's edges, then the stitched graph, with its checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from profiles_pipeline.identity import extract_edges, stitch
+from profiles_pipeline.pipeline.graph import CheckOutcome, RunContext, Step, StepCheck, StepResult
+from profiles_pipeline.pipeline.identity_plan import stitcher_plan
+from profiles_pipeline.pipeline.tables import column_types, preview_markdown
+from profiles_pipeline.spec.project import Project
+from profiles_pipeline.warehouse.base import WarehouseAdapter
+
+
+def _input_key(path: str) -> tuple[str, str]:
+    kind, name = path.strip("/").split("/")[:2]
+    return ("inputs", name) if kind == "inputs" else ("models", name)
+
+
+def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Step]:
+    name = project.stitcher_name(entity)
+    edges_key = ("identity", name, "edges")
+    graph_key = ("identity", name, "id_graph")
+    sources = tuple(_input_key(p) for p in project.edge_sources_for(entity))
+
+    def run_edges(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
+        plan = stitcher_plan(project, adapter, entity, ctx.end_time)
+        r = extract_edges(adapter, plan, ctx.day, ctx.end_time)
+        return StepResult(
+            tables={r.table: r.stored_rows},
+            metadata={
+                "rows_read": r.rows_read,
+                "ids_before_filters": r.ids_before,
+                "ids_after_filters": r.ids_after,
+                "edges_before_filters": r.edges_before,
+                "edges_after_filters": r.edges_after,
+            },
+        )
+
+    def run_graph(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
+        plan = stitcher_plan(project, adapter, entity, ctx.end_time)
+        result = stitch(adapter, plan, end_time=ctx.end_time, run_id=ctx.run_id, rebase=ctx.rebase)
+        metadata = result.as_metadata()
+        artifacts = {}
+        if result.report is not None:
+            report = result.report
+            metadata.update(
+                clusters=report.clusters,
+                largest_cluster=report.largest[0].size if report.largest else 0,
+                ids_by_type=report.ids_by_type,
+                hubs=report.hubs,
+                edges_dropped_hub=report.edges_dropped_hub,
+                edges_dropped_maximum_edges=report.edges_dropped_maximum_edges,
+                size_histogram=_histogram_markdown(report.size_histogram),
+            )
+            html = _write_html_report(report, reports_dir, name)
+            if html:
+                artifacts["id stitcher report"] = str(html)
+        return StepResult(
+            tables={result.graph_table: result.graph_rows},
+            metadata=metadata,
+            columns=column_types(adapter, result.graph_table),
+            preview_markdown=preview_markdown(adapter, result.graph_table),
+            artifacts=artifacts,
+        )
+
+    checks = _graph_checks(project, name, project.entity(entity).main_id_column)
+    return [
+        Step(edges_key, "edges", f"Edges of {name} extracted from one day of events "
+             f"(sources: {', '.join('/'.join(s) for s in sources)}).", "identity", sources, run_edges),
+        Step(graph_key, "id_graph", f"The id graph of {entity}: every identifier mapped to one "
+             f"{project.entity(entity).main_id_column}; merged incrementally day by day.", "identity",
+             (edges_key,), run_graph, checks=checks, cumulative=True),
+    ]
+
+
+def _histogram_markdown(bins: list[tuple[str, int]]) -> str:
+    top = max((n for _, n in bins), default=0) or 1
+    lines = ["| cluster size | clusters | |", "|---|---:|---|"]
+    lines += [f"| {label} | {n:,} | {'█' * max(1 if n else 0, round(30 * n / top))} |" for label, n in bins]
+    return "\n".join(lines)
+
+
+def _write_html_report(report, reports_dir: Path, name: str) -> Path | None:
+    try:
+        from profiles_pipeline.identity import render_report_html
+    except ImportError:
+        return None
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    path = reports_dir / f"{name}_report.html"
+    path.write_text(render_report_html(report), encoding="utf-8")
+    return path
+
+
+def _graph_checks(project: Project, table: str, main_id: str) -> tuple[StepCheck, ...]:
+    limit = project.config.checks.max_cluster_size
+
+    def one_main_id(adapter: WarehouseAdapter, ctx: RunContext, _: StepResult | None) -> CheckOutcome:
+        bad = int(adapter.fetch_one(
+            f"SELECT COUNT(*) FROM (SELECT other_id, other_id_type FROM {table} "
+            f"GROUP BY other_id, other_id_type HAVING COUNT(DISTINCT {main_id}) > 1) AS d"
+        ))
+        return CheckOutcome(bad == 0, f"{bad} identifiers have more than one {main_id}",
+                            {"identifiers_with_several_main_ids": bad})
+
+    def cluster_size(adapter: WarehouseAdapter, ctx: RunContext, _: StepResult | None) -> CheckOutcome:
+        largest = int(adapter.fetch_one(
+            f"SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM {table} GROUP BY {main_id}) AS c"
+        ))
+        return CheckOutcome(largest <= limit, f"largest cluster has {largest} ids (limit {limit})",
+                            {"largest_cluster": largest, "limit": limit})
+
+    def converged(adapter: WarehouseAdapter, ctx: RunContext, result: StepResult | None) -> CheckOutcome:
+        ok = bool(result.metadata.get("converged", False)) if result else False
+        passes = result.metadata.get("passes") if result else None
+        return CheckOutcome(ok, f"connected components converged={ok} after {passes} passes",
+                            {"passes": passes or 0})
+
+    return (
+        StepCheck("one_main_id_per_identifier", "Every identifier maps to exactly one main id.", True, one_main_id),
+        StepCheck("cluster_size_within_limit", f"No cluster holds more than {limit} identifiers "
+                  "(checks.max_cluster_size in pb_project.yaml).", True, cluster_size),
+        StepCheck("converged", "Connected components converged.", True, converged),
+    )
