@@ -47,20 +47,20 @@ def main() -> None:
     cpu = time.process_time() - cpu0
     size = _size(out)
     print(
-        f"generate: users={args.users:,} days={args.days} rows={summary.rows:,} "
+        f"generate: users={args.users:,} days={args.days} rows={summary.total_rows:,} "
         f"files={summary.files} identifiers={summary.identifiers:,}"
     )
     for table, rows in summary.tables.items():
         print(f"  {table:16s} {rows:>14,} rows")
     print(
-        f"  wall {summary.seconds:.1f}s  cpu {cpu:.1f}s  {summary.rows / summary.seconds:,.0f} rows/s  "
-        f"on disk {size / 1e6:,.1f} MB ({size / max(summary.rows, 1):.1f} B/row)  cores={os.cpu_count()}"
+        f"  wall {summary.seconds:.1f}s  cpu {cpu:.1f}s  {summary.total_rows / summary.seconds:,.0f} rows/s  "
+        f"on disk {size / 1e6:,.1f} MB ({size / max(summary.total_rows, 1):.1f} B/row)  cores={os.cpu_count()}"
     )
 
     appended = append_day(out)
     print(
-        f"append_day {appended.days[0]}: rows={appended.rows:,} in {appended.seconds:.1f}s "
-        f"({appended.rows / appended.seconds:,.0f} rows/s, includes rebuilding the population "
+        f"append_day {appended.dates[0]}: rows={appended.total_rows:,} in {appended.seconds:.1f}s "
+        f"({appended.total_rows / appended.seconds:,.0f} rows/s, includes rebuilding the population "
         "and merging the ground truth)"
     )
     if not args.keep:

@@ -56,7 +56,7 @@ def test_generate_three_days_equals_two_plus_append(tmp_path: Path) -> None:
     generate(full, users=200, days=3, seed=5, start_date=date(2026, 2, 27))
     generate(part, users=200, days=2, seed=5, start_date=date(2026, 2, 27))
     summary = append_day(part)
-    assert summary.days == (date(2026, 3, 1),)
+    assert summary.dates == (date(2026, 3, 1),) and summary.days == 1
     assert summary.files == 5  # four tables and the ground truth
     assert _files(full) == _files(part)
     assert json.loads((full / "_manifest.json").read_text()) == json.loads(
@@ -88,9 +88,10 @@ def test_more_users_and_days_give_more_rows(tmp_path: Path) -> None:
     small = generate(tmp_path / "s", users=100, days=1, seed=1)
     wide = generate(tmp_path / "w", users=400, days=1, seed=1)
     long = generate(tmp_path / "l", users=100, days=4, seed=1)
-    assert wide.rows > 2 * small.rows
-    assert long.rows > 2 * small.rows
+    assert wide.total_rows > 2 * small.total_rows
+    assert long.total_rows > 2 * small.total_rows
     assert long.files == 4 * 4 + 1
+    assert long.days == 4 and long.rows == long.tables and set(long.rows) == set(TABLES)
 
 
 @pytest.mark.parametrize(
@@ -130,3 +131,15 @@ def test_generate_refuses_a_foreign_folder_but_replaces_its_own(tmp_path: Path) 
     generate(own, users=50, days=1, seed=1)
     assert read_manifest(own).days == (date(2026, 1, 1),)
     assert sorted(p.name for p in (own / "pages").iterdir()) == ["dt=2026-01-01"]
+
+
+def test_progress_reports_stable_stages(tmp_path: Path) -> None:
+    calls: list[tuple[str, int, int]] = []
+    generate(tmp_path / "p", users=30, days=2, progress=lambda *a: calls.append(a))
+    assert calls == [
+        ("building people", 0, 1),
+        ("building people", 1, 1),
+        ("writing days", 0, 2),
+        ("writing days", 1, 2),
+        ("writing days", 2, 2),
+    ]

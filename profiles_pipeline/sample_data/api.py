@@ -29,23 +29,37 @@ from .landing import (
 from .population import Population, build_population
 from .schema import GENERATOR_VERSION, TABLES
 
+# progress(label, done, total) is called with these stable labels, once per step, so a
+# progress bar can keep one task per label.
 Progress = Callable[[str, int, int], None]
+STAGE_PEOPLE = "building people"
+STAGE_DAYS = "writing days"
 
 
 @dataclass(frozen=True)
 class GenerationSummary:
-    """What a call wrote. `identifiers` counts ground-truth rows after the call."""
+    """What a call wrote: rows per table, the days (count and dates), files written, the
+    ground-truth size after the call, and wall seconds."""
 
     out: Path
     tables: dict[str, int]
-    days: tuple[date, ...]
+    dates: tuple[date, ...]
     files: int
     identifiers: int
     seconds: float
 
     @property
-    def rows(self) -> int:
+    def rows(self) -> dict[str, int]:
+        """Rows per table (the same mapping as `tables`)."""
+        return self.tables
+
+    @property
+    def total_rows(self) -> int:
         return sum(self.tables.values())
+
+    @property
+    def days(self) -> int:
+        return len(self.dates)
 
 
 def _as_date(value: date, what: str) -> date:
@@ -107,12 +121,15 @@ def generate(
     if not isinstance(seed, int) or seed < 0:
         raise UserError(f"seed must be a whole number >= 0, got {seed!r}.")
     prepare_out(out)
+    report = progress or (lambda label, done, total: None)
+    report(STAGE_PEOPLE, 0, 1)
     writer = _Writer(out, build_population(seed, users), seed, start)
+    report(STAGE_PEOPLE, 1, 1)
     written = tuple(start + timedelta(days=i) for i in range(days))
     for i, day in enumerate(written):
+        report(STAGE_DAYS, i, days)
         writer.day(day)
-        if progress:
-            progress(day.isoformat(), i + 1, days)
+    report(STAGE_DAYS, days, days)
     identifiers = writer.ground_truth(None)
     write_manifest(out, Manifest(seed, users, start, written, GENERATOR_VERSION))
     return GenerationSummary(
@@ -140,12 +157,14 @@ def append_day(
             f"day {day.isoformat()} is before the start date {manifest.start_date.isoformat()} of {out}; "
             "choose a day on or after it."
         )
-    writer = _Writer(
-        out, build_population(manifest.seed, manifest.users), manifest.seed, manifest.start_date
-    )
+    report = progress or (lambda label, done, total: None)
+    report(STAGE_PEOPLE, 0, 1)
+    pop = build_population(manifest.seed, manifest.users)
+    report(STAGE_PEOPLE, 1, 1)
+    writer = _Writer(out, pop, manifest.seed, manifest.start_date)
+    report(STAGE_DAYS, 0, 1)
     writer.day(day)
-    if progress:
-        progress(day.isoformat(), 1, 1)
+    report(STAGE_DAYS, 1, 1)
     gt_path = ground_truth_path(out)
     existing = pq.read_table(gt_path) if gt_path.is_file() else None
     identifiers = writer.ground_truth(existing)
