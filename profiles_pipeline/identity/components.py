@@ -59,10 +59,10 @@ def connected_components(adapter, edges_sql: str, out_table: str, work_prefix: s
             f"CREATE OR REPLACE TABLE {nxt} AS SELECT DISTINCT m1.r AS s, m2.r AS d FROM {edges} AS e "
             f"JOIN {m} AS m1 ON e.s = m1.v JOIN {m} AS m2 ON e.d = m2.v WHERE m1.r <> m2.r"
         )
-        adapter.drop(edges)
+        adapter.execute(f"DROP TABLE IF EXISTS {edges}")
         maps.append(m)
         edges, passes = nxt, passes + 1
-    adapter.drop(edges)
+    adapter.execute(f"DROP TABLE IF EXISTS {edges}")
     _resolve(adapter, maps, out_table, work_prefix)
     return ComponentsResult(out_table, passes, True, adapter.row_count(out_table))
 
@@ -79,11 +79,11 @@ def _resolve(adapter, maps: list[str], out_table: str, work_prefix: str) -> None
             f"CREATE OR REPLACE TABLE {nxt} AS SELECT m.v, COALESCE(l.r, m.r) AS r "
             f"FROM {maps[i]} AS m LEFT JOIN {acc} AS l ON m.r = l.v"
         )
-        adapter.drop(acc)
+        adapter.execute(f"DROP TABLE IF EXISTS {acc}")
         acc = nxt
     adapter.execute(
         f"CREATE OR REPLACE TABLE {out_table} AS SELECT v AS node, MIN(v) OVER (PARTITION BY r) AS label FROM {acc}"
     )
-    adapter.drop(acc)
+    adapter.execute(f"DROP TABLE IF EXISTS {acc}")
     for m in maps[:-1]:
-        adapter.drop(m)
+        adapter.execute(f"DROP TABLE IF EXISTS {m}")

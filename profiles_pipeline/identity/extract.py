@@ -130,8 +130,6 @@ def extract_edges(adapter, plan: StitcherPlan, day: date, end_time: datetime) ->
             + ")"
         )
     stored = adapter.row_count(staged)
-    for k in range(len(plan.edge_sources)):
-        adapter.drop(t.work(f"rows{k}"))
-    adapter.drop(staged)
-    adapter.drop(staged_x)
+    for name in [t.work(f"rows{k}") for k in range(len(plan.edge_sources))] + [staged, staged_x]:
+        adapter.execute(f"DROP TABLE IF EXISTS {name}")
     return EdgeExtractResult(day, t.day_edges, *totals, stored_rows=stored)

@@ -5,12 +5,21 @@ from __future__ import annotations
 from profiles_pipeline.identity.tables import StitcherTables
 
 
-def edges_view_sql(t: StitcherTables) -> str:
+def _oriented_links(t: StitcherTables) -> str:
+    """Links with their ends as strings, id1 before id2 by (type, value), whatever the node keys."""
+    first = "(a.id_type < b.id_type OR (a.id_type = b.id_type AND a.id_value < b.id_value))"
     return (
-        "SELECT a.id_value AS id1, a.id_type AS id1_type, b.id_value AS id2, b.id_type AS id2_type, "
-        f"l.source, l.first_seen_at FROM {t.links} AS l JOIN {t.nodes} AS a ON l.n1 = a.node "
-        f"JOIN {t.nodes} AS b ON l.n2 = b.node"
+        f"SELECT CASE WHEN {first} THEN a.id_value ELSE b.id_value END AS id1, "
+        f"CASE WHEN {first} THEN a.id_type ELSE b.id_type END AS id1_type, "
+        f"CASE WHEN {first} THEN b.id_value ELSE a.id_value END AS id2, "
+        f"CASE WHEN {first} THEN b.id_type ELSE a.id_type END AS id2_type, "
+        "l.source, l.first_seen_at, l.drop1, l.drop2, l.kept, l.decided_run_id "
+        f"FROM {t.links} AS l JOIN {t.nodes} AS a ON l.n1 = a.node JOIN {t.nodes} AS b ON l.n2 = b.node"
     )
+
+
+def edges_view_sql(t: StitcherTables) -> str:
+    return f"SELECT id1, id1_type, id2, id2_type, source, first_seen_at FROM ({_oriented_links(t)}) AS _l"
 
 
 def audit_view_sql(t: StitcherTables) -> str:
@@ -22,15 +31,14 @@ def audit_view_sql(t: StitcherTables) -> str:
         f"AS detail, decided_run_id AS run_id FROM {t.nodes} WHERE hub"
     )
     edge = (
-        "SELECT 'edge' AS kind, a.id_value, a.id_type, b.id_value, b.id_type, 'maximum_edges' AS reason, "
-        "COALESCE(l.drop1, l.drop2) AS detail, l.decided_run_id "
-        f"FROM {t.links} AS l JOIN {t.nodes} AS a ON l.n1 = a.node JOIN {t.nodes} AS b ON l.n2 = b.node "
-        "WHERE l.drop1 IS NOT NULL OR l.drop2 IS NOT NULL"
+        "SELECT 'edge' AS kind, id1, id1_type, id2, id2_type, 'maximum_edges' AS reason, "
+        "COALESCE(drop1, drop2) AS detail, decided_run_id "
+        f"FROM ({_oriented_links(t)}) AS l WHERE drop1 IS NOT NULL OR drop2 IS NOT NULL"
     )
     ids = (
         "SELECT 'id' AS kind, id_value, id_type, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), "
         "CASE WHEN reason = 'blank' THEN 'blank' ELSE 'filtered' END, reason || ' (' || "
-        "CAST(SUM(occurrences) AS VARCHAR) || ' occurrence(s))', CAST(NULL AS VARCHAR) "
+        "CAST(CAST(SUM(occurrences) AS BIGINT) AS VARCHAR) || ' occurrence(s))', CAST(NULL AS VARCHAR) "
         f"FROM {t.excluded} GROUP BY id_value, id_type, reason"
     )
     return f"{hub} UNION ALL {edge} UNION ALL {ids}"
