@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from profiles_pipeline.cli import sample_data_cmd, validate_cmd
+from profiles_pipeline.cli import run_cmd, sample_data_cmd, validate_cmd
 
 app = typer.Typer(
     name="profiles",
@@ -19,6 +19,7 @@ app = typer.Typer(
 
 app.command("validate")(validate_cmd.validate)
 app.command("schema")(validate_cmd.schema)
+app.command("run")(run_cmd.run)
 app.add_typer(sample_data_cmd.app, name="sample-data")
 
 

@@ -30,6 +30,7 @@ from profiles_pipeline.spec.project_models import (
 )
 from profiles_pipeline.spec.references import Reference, find_references, template_context
 from profiles_pipeline.spec.schema import project_json_schema
+from profiles_pipeline.spec.settings import landing_zone_of
 from profiles_pipeline.spec.sql_snippets import strip_template
 from profiles_pipeline.spec.validate import ValidationReport, load_project, validate_project
 from profiles_pipeline.spec.var_models import EntityVar, InputVar, Macro, VarGroup, Window
@@ -41,5 +42,5 @@ __all__ = [
     "Input", "InputId", "InputVar", "Macro", "Materialization", "ModelDef", "Project", "ProjectConfig",
     "PropensityModel", "PropensitySpec", "Reference", "SqlTemplateModel", "SqlTemplateSpec",
     "UsingId", "ValidationReport", "VarGroup", "Window", "find_references", "load_project",
-    "project_json_schema", "strip_template", "template_context", "validate_project",
+    "landing_zone_of", "project_json_schema", "strip_template", "template_context", "validate_project",
 ]

@@ -1,0 +1,39 @@
+"""Loading a project for a command: the spec, its graph and its warehouse connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from profiles_pipeline.cli.output import err_console
+
+
+@dataclass
+class LoadedProject:
+    project: object
+    graph: object
+    connection: object
+
+    @property
+    def warehouse_location(self) -> str:
+        cfg = self.connection.config
+        return str(getattr(cfg, "path", None) or f"snowflake {cfg.account}/{cfg.database}.{cfg.schema_}")
+
+
+def load(project_dir: Path, *, quiet: bool = False) -> LoadedProject:
+    from profiles_pipeline.pipeline import build_graph
+    from profiles_pipeline.spec import load_project
+    from profiles_pipeline.warehouse.connections import resolve_connection
+
+    project = load_project(project_dir)
+    connection = resolve_connection(project.root, project.config.connection)
+    if connection.notice and not quiet:
+        err_console.print(f"[dim]{connection.notice}[/]", highlight=False)
+    graph = build_graph(project, warehouse_kind=connection.config.type)
+    return LoadedProject(project, graph, connection)
+
+
+def open_warehouse(loaded: LoadedProject):
+    from profiles_pipeline.warehouse.connections import open_adapter
+
+    return open_adapter(loaded.connection)
