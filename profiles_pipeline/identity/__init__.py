@@ -10,7 +10,10 @@ from profiles_pipeline.identity.plan import (
     SqlList,
     StitcherPlan,
 )
+from profiles_pipeline.identity.lookup import Explanation, LookupResult, explain, lookup
+from profiles_pipeline.identity.quality import Quality, cluster_quality
 from profiles_pipeline.identity.report import StitchReport, build_report
+from profiles_pipeline.identity.report_html import render_report_html
 from profiles_pipeline.identity.stitch import StitchResult, stitch
 from profiles_pipeline.identity.tables import StitcherTables
 
@@ -26,7 +29,14 @@ __all__ = [
     "StitchResult",
     "StitcherPlan",
     "StitcherTables",
+    "Explanation",
+    "LookupResult",
+    "Quality",
     "build_report",
+    "cluster_quality",
+    "explain",
+    "lookup",
+    "render_report_html",
     "extract_edges",
     "stitch",
 ]
