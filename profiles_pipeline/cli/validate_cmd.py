@@ -42,7 +42,7 @@ def validate(project_dir: ProjectDir = Path("."), as_json: JsonFlag = False) -> 
     table = Table(title=f"Project {report.summary.get('name', project_dir)} is valid", show_header=False)
     for key, value in report.summary.items():
         if key != "name":
-            table.add_row(key.replace("_", " "), str(value))
+            table.add_row(key.replace("_", " "), _figure(value))
     console.print(table)
 
 
@@ -55,3 +55,9 @@ def schema() -> None:
     from profiles_pipeline.spec import project_json_schema
 
     print_json(project_json_schema())
+
+
+def _figure(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "none"
+    return str(value)
