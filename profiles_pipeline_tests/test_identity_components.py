@@ -12,11 +12,11 @@ from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
 from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter
 
 
-def _labels(adapter, edges: list[tuple[int, int]]) -> tuple[set[frozenset[int]], int]:
+def _labels(adapter, edges: list[tuple[int, int]], **kw) -> tuple[set[frozenset[int]], int]:
     adapter.execute("CREATE OR REPLACE TABLE g (a BIGINT, b BIGINT)")
     if edges:
         adapter.execute("INSERT INTO g VALUES " + ", ".join(f"({a}, {b})" for a, b in edges))
-    result = connected_components(adapter, "SELECT a, b FROM g", "labels", "w")
+    result = connected_components(adapter, "SELECT a, b FROM g", "labels", "w", **kw)
     comps: dict[int, set[int]] = {}
     for node, label in adapter.fetch("SELECT node, label FROM labels"):
         comps.setdefault(label, set()).add(node)
@@ -41,6 +41,19 @@ def test_matches_networkx(engine, tmp_path, monkeypatch):
         assert _labels(adapter, edges)[0] == _expected(edges)
 
     with open_test_adapter(engine, tmp_path, monkeypatch) as adapter:
+        body(adapter)
+
+
+def test_ranks_of_different_passes_never_merge_clusters(tmp_path):
+    """With a tiny prime, ranks collide across passes; labels must still keep clusters apart."""
+    edges_st = st.lists(st.tuples(st.integers(1, 96), st.integers(1, 96)), max_size=150)
+
+    @given(edges=edges_st, seed=st.integers(0, 1000))
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    def body(adapter, edges, seed):
+        assert _labels(adapter, edges, prime=97, seed=seed)[0] == _expected(edges)
+
+    with DuckDBAdapter(tmp_path / "w.duckdb") as adapter:
         body(adapter)
 
 

@@ -32,10 +32,13 @@ class ComponentsResult:
     nodes: int
 
 
-def connected_components(adapter, edges_sql: str, out_table: str, work_prefix: str, seed: int = 0) -> ComponentsResult:
-    """Label every node that appears in `edges_sql` (columns a, b: BIGINT node keys < 2^31-1).
+def connected_components(
+    adapter, edges_sql: str, out_table: str, work_prefix: str, seed: int = 0, prime: int = P
+) -> ComponentsResult:
+    """Label every node that appears in `edges_sql` (columns a, b: BIGINT node keys < `prime`).
 
-    Nodes without edges are not in the output; callers give them their own label.
+    Nodes without edges are not in the output; callers give them their own label. `prime` is
+    a parameter only so tests can force rank collisions across passes.
     """
     rng = random.Random(seed)
     e0 = f"{work_prefix}_e0"
@@ -49,11 +52,11 @@ def connected_components(adapter, edges_sql: str, out_table: str, work_prefix: s
     while adapter.row_count(edges) > 0:
         if passes >= SAFETY_PASSES:
             raise ProfilesError(f"connected components did not converge after {passes} passes (a bug)")
-        a, b = rng.randrange(1, P), rng.randrange(0, P)
+        a, b = rng.randrange(1, prime), rng.randrange(0, prime)
         m, nxt = f"{work_prefix}_m{passes}", f"{work_prefix}_e{passes + 1}"
         adapter.execute(
             f"CREATE OR REPLACE TABLE {m} AS SELECT s AS v, "
-            f"LEAST((s * {a} + {b}) % {P}, MIN((d * {a} + {b}) % {P})) AS r FROM {edges} GROUP BY s"
+            f"LEAST((s * {a} + {b}) % {prime}, MIN((d * {a} + {b}) % {prime})) AS r FROM {edges} GROUP BY s"
         )
         adapter.execute(
             f"CREATE OR REPLACE TABLE {nxt} AS SELECT DISTINCT m1.r AS s, m2.r AS d FROM {edges} AS e "
@@ -63,20 +66,27 @@ def connected_components(adapter, edges_sql: str, out_table: str, work_prefix: s
         maps.append(m)
         edges, passes = nxt, passes + 1
     adapter.execute(f"DROP TABLE IF EXISTS {edges}")
-    _resolve(adapter, maps, out_table, work_prefix)
+    _resolve(adapter, maps, out_table, work_prefix, prime)
     return ComponentsResult(out_table, passes, True, adapter.row_count(out_table))
 
 
-def _resolve(adapter, maps: list[str], out_table: str, work_prefix: str) -> None:
-    """Compose the per-pass maps from the last back to the first, then name each label by its smallest node."""
+def _resolve(adapter, maps: list[str], out_table: str, work_prefix: str, prime: int) -> None:
+    """Compose the per-pass maps from the last back to the first, then name each label by its smallest node.
+
+    A vertex that stops contracting at pass i keeps the rank of pass i; ranks of different
+    passes live in different spaces, so a final label is (pass, rank) packed as pass*prime + rank.
+    """
     if not maps:
         adapter.execute(f"CREATE OR REPLACE TABLE {out_table} (node BIGINT, label BIGINT)")
         return
-    acc = maps[-1]
-    for i in range(len(maps) - 2, -1, -1):
+    last = len(maps) - 1
+    acc = f"{work_prefix}_l{last}"
+    adapter.execute(f"CREATE OR REPLACE TABLE {acc} AS SELECT v, CAST({last * prime} AS BIGINT) + r AS r FROM {maps[-1]}")
+    adapter.execute(f"DROP TABLE IF EXISTS {maps[-1]}")
+    for i in range(last - 1, -1, -1):
         nxt = f"{work_prefix}_l{i}"
         adapter.execute(
-            f"CREATE OR REPLACE TABLE {nxt} AS SELECT m.v, COALESCE(l.r, m.r) AS r "
+            f"CREATE OR REPLACE TABLE {nxt} AS SELECT m.v, COALESCE(l.r, CAST({i * prime} AS BIGINT) + m.r) AS r "
             f"FROM {maps[i]} AS m LEFT JOIN {acc} AS l ON m.r = l.v"
         )
         adapter.execute(f"DROP TABLE IF EXISTS {acc}")
@@ -85,5 +95,5 @@ def _resolve(adapter, maps: list[str], out_table: str, work_prefix: str) -> None
         f"CREATE OR REPLACE TABLE {out_table} AS SELECT v AS node, MIN(v) OVER (PARTITION BY r) AS label FROM {acc}"
     )
     adapter.execute(f"DROP TABLE IF EXISTS {acc}")
-    for m in maps[:-1]:
+    for m in maps:
         adapter.execute(f"DROP TABLE IF EXISTS {m}")

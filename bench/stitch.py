@@ -1,0 +1,109 @@
+"""Benchmark: our full SQL stitch on DuckDB vs scipy's connected components, then a 1% day.
+
+    python bench/stitch.py                         # quick: 200k people, 300k edges
+    python bench/stitch.py --people 4000000 --edges 6000000
+
+Identity-like graph with string ids: half the people have a user id linked to an email; every
+other edge links a fresh anonymous id to a random person's user id (so some people have several
+devices, some none); 0.1% of anonymous ids are shared by two people. Events spread over
+`--days` days. scipy runs on the very same distinct edges, string→int mapping included, in this
+process. Extraction of the days is timed separately (it is the daily partition's job).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from profiles_pipeline.identity import EdgeSource, IdSelect, StitcherPlan, extract_edges, stitch  # noqa: E402
+from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter  # noqa: E402
+
+START = datetime(2024, 1, 1)
+
+
+def make_events(adapter, table: str, people: int, edges: int, days: int, first: int = 0, day0: int = 0) -> None:
+    """Rows (anon, uid, email, ts) giving about `edges` distinct edges among `people` people."""
+    emails = people // 2
+    anon_edges = max(edges - emails, 0)
+    ts = f"TIMESTAMP '{START:%Y-%m-%d}' + INTERVAL ({day0} * 86400 + (hash(j) % ({days} * 86400))) SECOND"
+    adapter.execute(
+        f"CREATE OR REPLACE TABLE {table} AS "
+        f"SELECT 'anon-' || CAST(j AS VARCHAR) AS anon, 'user-' || CAST(hash(j * 7 + 1) % {people} AS VARCHAR) AS uid, "
+        f"CAST(NULL AS VARCHAR) AS email, {ts} AS ts FROM range({first}, {first} + {anon_edges}) t(j) "
+        f"UNION ALL SELECT 'anon-' || CAST(j AS VARCHAR), 'user-' || CAST(hash(j * 13 + 5) % {people} AS VARCHAR), NULL, {ts} "
+        f"FROM range({first}, {first} + {anon_edges}) t(j) WHERE j % 1000 = 0 "
+        f"UNION ALL SELECT NULL, 'user-' || CAST(j AS VARCHAR), 'user' || CAST(j AS VARCHAR) || '@example.com', {ts} "
+        f"FROM range({first}, {first} + {emails}) t(j)"
+    )
+
+
+def plan() -> StitcherPlan:
+    ids = (IdSelect("anon", "anonymous_id"), IdSelect("uid", "user_id"), IdSelect("email", "email"))
+    return StitcherPlan(name="bench_ids", entity="user", edge_sources=(EdgeSource("ev", "SELECT * FROM ev", "ts", ids),))
+
+
+def scipy_components(adapter, p: StitcherPlan) -> tuple[float, int]:
+    import numpy as np
+    import pandas as pd
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    df = adapter.fetch_df(f"SELECT id1_type || ':' || id1 AS a, id2_type || ':' || id2 AS b FROM {p.name}__day_edges")
+    t0 = time.perf_counter()
+    codes, uniques = pd.factorize(pd.concat([df["a"], df["b"]], ignore_index=True))
+    n, m = len(uniques), len(df)
+    graph = coo_matrix((np.ones(m, dtype=np.int8), (codes[:m], codes[m:])), shape=(n, n))
+    k, _ = connected_components(graph, directed=False)
+    return time.perf_counter() - t0, k
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--people", type=int, default=200_000)
+    ap.add_argument("--edges", type=int, default=300_000)
+    ap.add_argument("--days", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--db", default=None, help="DuckDB file (default: a temp file)")
+    args = ap.parse_args()
+    db = args.db or str(Path(tempfile.mkdtemp()) / "bench.duckdb")
+    p = plan()
+    with DuckDBAdapter(db) as adapter:
+        adapter.execute(f"SET threads = {args.threads}")
+        make_events(adapter, "ev", args.people, args.edges, args.days)
+        end = START + timedelta(days=args.days)
+        t0 = time.perf_counter()
+        for d in range(args.days):
+            extract_edges(adapter, p, (START + timedelta(days=d)).date(), end)
+        extract_s = time.perf_counter() - t0
+        full = stitch(adapter, p, end_time=end, run_id="full", rebase=True, with_report=False)
+        links = adapter.row_count(f"{p.name}__links")
+        ours_clusters = adapter.fetch_one(f"SELECT COUNT(DISTINCT comp) FROM {p.name}__nodes")
+        scipy_s, scipy_clusters = scipy_components(adapter, p)
+        print(f"graph: {adapter.row_count(p.name):,} ids, {links:,} distinct edges, {ours_clusters:,} clusters "
+              f"(scipy: {scipy_clusters:,}); extraction of {args.days} days: {extract_s:.2f}s")
+        print(f"full stitch (DuckDB SQL): {full.seconds:.2f}s in {full.passes} passes")
+        print(f"scipy connected_components incl. string->int: {scipy_s:.2f}s")
+        print(f"ratio full/scipy: {full.seconds / scipy_s:.2f}x (target <= 4x)")
+        make_events(adapter, "ev_new", args.people, max(args.edges // 100, 1), 1, first=10 * args.edges, day0=args.days)
+        adapter.execute("INSERT INTO ev SELECT * FROM ev_new")
+        day = (START + timedelta(days=args.days)).date()
+        t0 = time.perf_counter()
+        extract_edges(adapter, p, day, end + timedelta(days=1))
+        extract_day_s = time.perf_counter() - t0
+        inc = stitch(adapter, p, end_time=end + timedelta(days=1), run_id="day", with_report=False)
+        print(f"1% day: extraction {extract_day_s:.2f}s; incremental stitch ({inc.mode}) {inc.seconds:.2f}s, "
+              f"{inc.passes} passes, {inc.merges} merges")
+        print(f"ratio incremental/full: {inc.seconds / full.seconds:.1%} (target < 10%)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (process RSS, DuckDB + scipy): {peak:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
