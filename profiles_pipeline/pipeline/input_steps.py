@@ -40,7 +40,18 @@ def input_step(project: Project, inp: Input) -> Step:
         group="inputs",
         upstream=(),
         run=run,
+        tags=_source_tags(inp),
     )
+
+
+def _source_tags(inp: Input) -> dict[str, str]:
+    """What the warehouse new-events sensor watches: the table and its event-time column."""
+    tags = {}
+    if inp.app_defaults.table:
+        tags["profiles/source_table"] = inp.app_defaults.table
+    if inp.occurred_at:
+        tags["profiles/occurred_at"] = inp.occurred_at
+    return tags
 
 
 def _describe(inp: Input) -> str:
