@@ -1,0 +1,104 @@
+"""The example project (config/) materialized through Dagster on an `instance_for_test`, over a
+generated landing zone and a DuckDB file in a temp dir, for two consecutive days."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from profiles_pipeline import sample_data
+from profiles_pipeline.orchestration.definitions import build_definitions
+
+REPO = Path(__file__).resolve().parents[1]
+DAY1, DAY2 = date(2026, 1, 1), date(2026, 1, 2)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("example") / "config"
+    shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data"))
+    sample_data.generate(root / "data" / "landing", users=300, days=2, seed=7, start_date=DAY1)
+    return root
+
+
+@pytest.fixture(scope="module")
+def runs(project: Path) -> dict[date, dg.ExecuteInProcessResult]:
+    defs = build_definitions(project)
+    job = defs.resolve_job_def("profiles_daily")
+    with dg.instance_for_test() as instance:
+        return {
+            day: job.execute_in_process(partition_key=day.isoformat(), instance=instance,
+                                        raise_on_error=False)
+            for day in (DAY1, DAY2)
+        }
+
+
+def _query(project: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(project / "data" / "profiles.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def _metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+    return {
+        "/".join(e.event_specific_data.materialization.asset_key.path):
+            {k: getattr(v, "value", v) for k, v in e.event_specific_data.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+    }
+
+
+def test_both_days_succeed_and_every_check_passes(runs) -> None:
+    for day, result in runs.items():
+        assert result.success, day
+        evaluations = [e.event_specific_data for e in result.all_events
+                       if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+        assert evaluations, "checks ran"
+        failed = [(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed]
+        # A cohort may legitimately move more than the bound between two small days (non-blocking).
+        assert all(name == "size_change_within_bound" for _, name in failed), failed
+
+
+def test_every_asset_of_the_graph_is_materialized_with_metadata(runs, project) -> None:
+    meta = _metadata(runs[DAY2])
+    assert set(meta) == {
+        "inputs/identifies", "inputs/tracks", "inputs/pages", "inputs/order_completed",
+        "identity/user_id_stitcher/edges", "identity/user_id_stitcher/id_graph", "features/user",
+        "feature_views/user_features_by_email", "feature_tables/user_profile", "cohorts/known_users",
+        "cohorts/high_value_known_users", "feature_views/high_value_users_by_email",
+    }
+    graph = meta["identity/user_id_stitcher/id_graph"]
+    assert graph["dagster/row_count"] == _query(project, "SELECT COUNT(*) FROM user_id_stitcher")[0][0]
+    assert graph["clusters"] == _query(
+        project, "SELECT COUNT(DISTINCT user_main_id) FROM user_id_stitcher")[0][0]
+    assert "cluster size" in graph["size_histogram"]
+    assert [c.name for c in graph["dagster/column_schema"].columns] == [
+        "user_main_id", "other_id", "other_id_type", "valid_at"]
+    assert "user_main_id" in meta["features/user"]["preview"]
+    assert meta["inputs/tracks"]["rows_this_day"] == _query(
+        project, "SELECT COUNT(*) FROM read_parquet('" + str(project / "data/landing/tracks/dt=2026-01-02/*.parquet") + "')")[0][0]
+
+
+def test_day_two_builds_on_day_one(runs, project) -> None:
+    day1 = _metadata(runs[DAY1])["identity/user_id_stitcher/id_graph"]
+    day2 = _metadata(runs[DAY2])["identity/user_id_stitcher/id_graph"]
+    assert day1["mode"] == "full" and day2["mode"] == "incremental"
+    assert day2["dagster/row_count"] > day1["dagster/row_count"]
+    # Features are as of the end of day 2: no user's last event is later than that.
+    latest = _query(project, "SELECT MAX(last_seen) FROM user_feature_view")[0][0]
+    assert latest.date() == DAY2
+    # The cohort's history holds one size per day, so the size check compares against day 1.
+    sizes = _query(project, "SELECT day, members FROM profiles_cohort_sizes WHERE cohort = 'known_users' ORDER BY day")
+    assert [d for d, _ in sizes] == [DAY1, DAY2]
+    cohort = _metadata(runs[DAY2])["cohorts/known_users"]
+    assert cohort["previous_members"] == sizes[0][1] and cohort["members"] == sizes[1][1]
+
+
+def test_feature_view_by_email_has_one_row_per_email(runs, project) -> None:
+    dupes = _query(project, "SELECT COUNT(*) FROM (SELECT email FROM user_features_by_email "
+                            "GROUP BY email HAVING COUNT(*) > 1)")[0][0]
+    assert dupes == 0
+    assert _query(project, "SELECT COUNT(*) FROM user_features_by_email")[0][0] > 0
