@@ -87,7 +87,7 @@ def explain(
         return Explanation(False, a[4], b[4], [])
     t = StitcherTables.of(plan)
     rows = adapter.fetch(
-        f"SELECT l.n1, l.n2, x.id_value, x.id_type, y.id_value, y.id_type, l.source, l.first_seen_at "
+        f"SELECT l.n1, l.n2, x.id_value AS v1, x.id_type AS t1, y.id_value AS v2, y.id_type AS t2, l.source, l.first_seen_at "
         f"FROM {t.links} AS l JOIN {t.nodes} AS x ON l.n1 = x.node JOIN {t.nodes} AS y ON l.n2 = y.node "
         f"WHERE l.kept AND x.comp = {int(a[3])}"
     )

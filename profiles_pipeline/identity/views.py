@@ -13,7 +13,8 @@ def _oriented_links(t: StitcherTables) -> str:
         f"CASE WHEN {first} THEN a.id_type ELSE b.id_type END AS id1_type, "
         f"CASE WHEN {first} THEN b.id_value ELSE a.id_value END AS id2, "
         f"CASE WHEN {first} THEN b.id_type ELSE a.id_type END AS id2_type, "
-        "l.source, l.first_seen_at, l.drop1, l.drop2, l.kept, l.decided_run_id "
+        f"l.source, l.first_seen_at, CASE WHEN {first} THEN l.drop1 ELSE l.drop2 END AS drop1, "
+        f"CASE WHEN {first} THEN l.drop2 ELSE l.drop1 END AS drop2, l.kept, l.decided_run_id "
         f"FROM {t.links} AS l JOIN {t.nodes} AS a ON l.n1 = a.node JOIN {t.nodes} AS b ON l.n2 = b.node"
     )
 
@@ -32,7 +33,7 @@ def audit_view_sql(t: StitcherTables) -> str:
     )
     edge = (
         "SELECT 'edge' AS kind, id1, id1_type, id2, id2_type, 'maximum_edges' AS reason, "
-        "COALESCE(drop1, drop2) AS detail, decided_run_id "
+        "COALESCE(drop1 || '; ' || drop2, drop1, drop2) AS detail, decided_run_id "
         f"FROM ({_oriented_links(t)}) AS l WHERE drop1 IS NOT NULL OR drop2 IS NOT NULL"
     )
     ids = (
