@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import typer
 
-from profiles_pipeline.cli import run_cmd, sample_data_cmd, validate_cmd
+from profiles_pipeline.cli import (
+    compile_cmd,
+    init_cmd,
+    run_cmd,
+    sample_data_cmd,
+    show_cmd,
+    validate_all_cmd,
+    validate_cmd,
+)
 
 app = typer.Typer(
     name="profiles",
@@ -17,10 +25,13 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-app.command("validate")(validate_cmd.validate)
+app.command("init")(init_cmd.init)
+app.command("validate")(validate_all_cmd.validate)
 app.command("schema")(validate_cmd.schema)
 app.command("run")(run_cmd.run)
+app.command("compile")(compile_cmd.compile_project)
 app.add_typer(sample_data_cmd.app, name="sample-data")
+app.add_typer(show_cmd.app, name="show")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,94 @@
+"""What the read-only commands (show, query, compile) share: the as-of time, a read-only
+warehouse connection, and which entity's id graph to read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from profiles_pipeline.errors import UserError, WarehouseError
+
+
+def end_time_of(loaded, text: str | None) -> datetime:
+    """The end of the given day (YYYY-MM-DD), else of the last day with events: what `profiles
+    run` computes as of, so a compiled or shown plan matches what was built."""
+    from profiles_pipeline.cli.run_cmd import default_last_day, parse_day
+
+    day = parse_day(text, "--end-time") if text else default_last_day(loaded)
+    return datetime.combine(day + timedelta(days=1), time())
+
+
+@contextmanager
+def reading_adapter(loaded) -> Iterator[object]:
+    """The project's warehouse for reading. A DuckDB file is opened read-only (so a query can run
+    next to the Dagster UI) and must exist: it is made by `profiles run`."""
+    from profiles_pipeline.warehouse.connections import open_adapter
+
+    cfg = loaded.connection.config
+    if cfg.type != "duckdb":
+        adapter = open_adapter(loaded.connection)
+    else:
+        import duckdb
+
+        from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+
+        path = Path(cfg.path)
+        if not path.exists():
+            raise UserError(f"the warehouse {path} does not exist yet; build it with "
+                            f"`profiles run -p {loaded.project.root}`")
+        try:
+            adapter = DuckDBAdapter(path, connection=duckdb.connect(str(path), read_only=True))
+        except duckdb.Error as e:
+            raise WarehouseError(f"cannot open {path} for reading: {e}") from None
+    try:
+        yield adapter
+    finally:
+        adapter.close()
+
+
+def stitched_entities(project, entity: str | None) -> list[str]:
+    """Entities with an id graph: the one asked for (checked), else all of them."""
+    names = [e.name for e in project.entities if project.edge_sources_for(e.name)]
+    if entity is None:
+        if not names:
+            raise UserError("no entity of this project has an id graph (no input has ids)")
+        return names
+    if entity not in names:
+        known = ", ".join(names) or "none"
+        raise UserError(f"--entity {entity!r} has no id graph in this project (entities with one: {known})")
+    return [entity]
+
+
+def one_entity(project, entity: str | None) -> str:
+    names = stitched_entities(project, entity)
+    if len(names) > 1:
+        raise UserError(f"this project has several entities with an id graph ({', '.join(names)}); "
+                        "pass --entity")
+    return names[0]
+
+
+def stitcher_plan_for(loaded, adapter, entity: str):
+    from profiles_pipeline.features import default_end_time
+    from profiles_pipeline.pipeline.identity_plan import stitcher_plan
+
+    return stitcher_plan(loaded.project, adapter, entity, default_end_time())
+
+
+@contextmanager
+def planning_reader(loaded) -> Iterator[tuple[object, bool]]:
+    """(adapter, built): the warehouse read-only when it exists, else an empty in-memory DuckDB
+    (planning only asks which tables exist), so `show` works before the first run."""
+    cfg = loaded.connection.config
+    if cfg.type == "duckdb" and not Path(cfg.path).exists():
+        from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+
+        adapter = DuckDBAdapter(":memory:")
+        try:
+            yield adapter, False
+        finally:
+            adapter.close()
+        return
+    with reading_adapter(loaded) as adapter:
+        yield adapter, True

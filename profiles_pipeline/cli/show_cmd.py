@@ -1,0 +1,130 @@
+"""`profiles show models | dependencies | plan` (the identity views are in show_identity_cmd)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.tree import Tree
+
+from profiles_pipeline.cli import show_identity_cmd
+from profiles_pipeline.cli.options import JsonFlag, ProjectDir
+from profiles_pipeline.cli.output import console, handles_errors, print_json
+
+app = typer.Typer(help="Look at the project: models, dependencies, plan, id graph, one person.\n\n"
+                  "Example: profiles show models -p my_project", no_args_is_help=True)
+
+
+@app.command("models")
+@handles_errors
+def models(
+    names: Annotated[list[str] | None, typer.Argument(help="Only these models (e.g. features/user, "
+                     "known_users). Default: all.")] = None,
+    project_dir: ProjectDir = Path("."),
+    as_json: JsonFlag = False,
+) -> None:
+    """Every model (Dagster asset) in dependency order: kind, relations it builds, rows now.
+
+    Example: profiles show models -p my_project cohorts/known_users
+    """
+    from profiles_pipeline.cli import project_loading
+    from profiles_pipeline.cli.model_listing import model_rows, select_rows
+    from profiles_pipeline.cli.reading import planning_reader
+    from profiles_pipeline.features import default_end_time
+
+    loaded = project_loading.load(project_dir)
+    with planning_reader(loaded) as (adapter, built):
+        rows = select_rows(model_rows(loaded, adapter, built, default_end_time()), names)
+    if as_json:
+        print_json({"project": loaded.project.name, "built": built, "models": [r.as_dict() for r in rows]})
+        return
+    table = Table(title=f"Models of {loaded.project.name}" + ("" if built else " (not built yet: profiles run)"))
+    for col, justify in (("model", "left"), ("kind", "left"), ("relations", "left"), ("rows", "right")):
+        table.add_column(col, justify=justify)
+    for r in rows:
+        more = f" (+{len(r.relations) - 1} more)" if len(r.relations) > 1 else ""
+        table.add_row(r.path, r.kind, (r.relations[0] if r.relations else "") + more,
+                      "" if r.rows is None else f"{r.rows:,}")
+    console.print(table)
+
+
+@app.command("dependencies")
+@handles_errors
+def dependencies(
+    project_dir: ProjectDir = Path("."),
+    as_json: JsonFlag = False,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Also draw the graph into this SVG file.")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Also draw the graph into this PNG file.")] = None,
+) -> None:
+    """What each model reads: the dependency graph, as a tree, JSON or a picture (SVG/PNG).
+
+    Example: profiles show dependencies -p my_project --svg graph.svg
+    """
+    from profiles_pipeline.cli import project_loading
+    from profiles_pipeline.cli.graph_picture import layout, to_svg, write_png
+
+    loaded = project_loading.load(project_dir)
+    graph = loaded.graph
+    title = f"{loaded.project.name}: {len(graph.steps)} models"
+    if svg or png:
+        lay = layout(graph)
+        if svg:
+            svg.write_text(to_svg(lay, title), encoding="utf-8")
+        if png:
+            write_png(lay, title, png)
+    if as_json:
+        print_json({"project": loaded.project.name,
+                    "nodes": [{"path": s.path, "kind": s.kind, "group": s.group} for s in graph.steps],
+                    "edges": [["/".join(u), s.path] for s in graph.steps for u in s.upstream],
+                    "files": [str(p) for p in (svg, png) if p]})
+        return
+    downs: dict[str, list[str]] = {s.path: [] for s in graph.steps}
+    for s in graph.steps:
+        for u in s.upstream:
+            downs.setdefault("/".join(u), []).append(s.path)
+    tree = Tree(f"[bold]{title}[/] (each model, then what reads it)")
+    for s in graph.steps:
+        node = tree.add(f"{s.path} [dim]({s.kind})[/]")
+        for d in downs[s.path]:
+            node.add(f"→ {d}")
+    console.print(tree)
+    for p in (svg, png):
+        if p:
+            console.print(f"wrote {p}", highlight=False)
+
+
+@app.command("plan")
+@handles_errors
+def plan(
+    project_dir: ProjectDir = Path("."),
+    end_time: Annotated[str | None, typer.Option("--end-time", help="As of the end of this day "
+                        "(YYYY-MM-DD). Default: the last day with events.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The features plan: each SQL step in order, and which vars share one scan of an input.
+
+    Example: profiles show plan -p my_project --end-time 2026-01-07
+    """
+    from profiles_pipeline.cli import project_loading
+    from profiles_pipeline.cli.reading import end_time_of, planning_reader
+    from profiles_pipeline.features import plan_features
+    from profiles_pipeline.pipeline.feature_steps import plan_step_key
+
+    loaded = project_loading.load(project_dir)
+    as_of = end_time_of(loaded, end_time)
+    with planning_reader(loaded) as (adapter, _):
+        fplan = plan_features(loaded.project, adapter, end_time=as_of)
+    if as_json:
+        print_json({"end_time": as_of.isoformat(), "dialect": fplan.dialect, "steps": [
+            {"name": s.name, "kind": s.kind, "materialize": s.materialize, "model": "/".join(plan_step_key(s)),
+             "depends_on": s.depends_on, "description": s.description, "details": s.details}
+            for s in fplan.steps]})
+        return
+    console.print(fplan.describe(), highlight=False, markup=False)
+
+
+app.command("idstitcher-report")(show_identity_cmd.idstitcher_report)
+app.command("entity-lookup")(show_identity_cmd.entity_lookup)
+app.command("explain")(show_identity_cmd.explain)

@@ -1,0 +1,133 @@
+"""Checks that need the warehouse: the connection opens, every input's rows are found, and the
+columns the YAML names (event time, id selects, where, contract columns) exist in them.
+
+Independent of typer and rich (returns `Problem`s), so the Dagster layer could run it too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from profiles_pipeline.errors import Location, Problem, ProfilesError
+from profiles_pipeline.spec import Input, Project, strip_template
+
+_PLACEHOLDER = "__pb_tpl_"
+
+
+@dataclass
+class InputFinding:
+    relation: str | None = None
+    columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class WarehouseReport:
+    engine: str
+    location: str
+    problems: list[Problem] = field(default_factory=list)
+    inputs: dict[str, InputFinding] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"engine": self.engine, "location": self.location,
+                "inputs": {n: {"relation": f.relation, "columns": len(f.columns)} for n, f in self.inputs.items()}}
+
+
+def columns_used(snippet: str, dialect: str) -> set[str]:
+    """Bare column names a SQL expression reads (templates removed first); empty if unparsable
+    (the spec checks already report snippets that do not parse)."""
+    try:
+        tree = sqlglot.parse_one(f"SELECT {strip_template(snippet)}", read=dialect)
+    except SqlglotError:
+        return set()
+    return {c.name.lower() for c in tree.find_all(exp.Column)
+            if c.name and not c.name.startswith(_PLACEHOLDER)}
+
+
+def short_relation(relation: str, width: int = 72) -> str:
+    """A relation for people: the file glob of a read_parquet/read_csv call, else the name."""
+    text = relation
+    if "(" in relation and "'" in relation:
+        text = relation.split("'")[1]
+    return text if len(text) <= width else "..." + text[-(width - 3):]
+
+
+def _open(connection):
+    """The project's adapter; a DuckDB file that does not exist yet is checked in memory (it
+    holds no tables, and validating should not create it)."""
+    from profiles_pipeline.warehouse.connections import open_adapter
+    from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+
+    path = getattr(connection.config, "path", None)
+    if connection.config.type == "duckdb" and path is not None and not Path(path).exists():
+        return DuckDBAdapter(":memory:")
+    return open_adapter(connection)
+
+
+def _connection_location(project: Project, connection) -> Location:
+    if connection.siteconfig:
+        return Location(str(connection.siteconfig), None, f"connections.{connection.name}")
+    return Location("pb_project.yaml", None, "connection")
+
+
+def check_warehouse(project: Project, connection) -> WarehouseReport:
+    """Every warehouse problem of `project` at once (never raises for a user mistake)."""
+    cfg = connection.config
+    where = str(getattr(cfg, "path", None) or f"snowflake {getattr(cfg, 'account', '')}")
+    report = WarehouseReport(cfg.type, where)
+    try:
+        adapter = _open(connection)
+    except ProfilesError as e:
+        report.problems.append(Problem(_connection_location(project, connection),
+                                       f"cannot open the warehouse: {e}", code="connection"))
+        return report
+    except Exception as e:  # noqa: BLE001 - e.g. a DuckDB file locked by another process
+        report.problems.append(Problem(_connection_location(project, connection),
+                                       f"cannot open the warehouse {where}: {type(e).__name__}: {e}",
+                                       code="connection"))
+        return report
+    try:
+        for inp in project.inputs:
+            report.inputs[inp.name] = _check_input(project, adapter, inp, report.problems)
+    finally:
+        adapter.close()
+    return report
+
+
+def _check_input(project: Project, adapter, inp: Input, problems: list[Problem]) -> InputFinding:
+    from profiles_pipeline.features.relations import input_relation_sql
+
+    finding = InputFinding()
+    try:
+        rel = input_relation_sql(adapter, project, inp).sql(dialect=adapter.dialect)
+        cols, _ = adapter.fetch_with_columns(f"SELECT * FROM {rel} AS _input LIMIT 0", read=adapter.dialect)
+    except ProfilesError as e:
+        problems.append(Problem(inp.loc_of("app_defaults"), str(e), code="input_not_found"))
+        return finding
+    finding.relation, finding.columns = rel, cols
+    have = set(cols)
+    ad = inp.app_defaults
+
+    def need(names: set[str], loc: Location, what: str) -> None:
+        for name in sorted(names - have):
+            problems.append(Problem(loc, f"input {inp.name}: {what} uses column {name!r}, which its "
+                                    f"rows ({short_relation(rel)}) do not have",
+                                    f"its columns: {', '.join(cols)}", code="missing_column"))
+
+    if inp.occurred_at:
+        key = "occurred_at_col"
+        loc = ad.loc_of(key) if ad.occurred_at_col else inp.loc_of(key)
+        need({inp.occurred_at.strip('"').lower()}, loc, "occurred_at_col")
+    for n, id_ in enumerate(ad.ids):
+        need(columns_used(id_.select, project.sql_dialect), ad.loc_of("ids", n), f"id select {id_.select!r}")
+    for owner in (inp, ad):
+        if owner.where:
+            need(columns_used(owner.where, project.sql_dialect), owner.loc_of("where"), "where")
+    contract_cols = (inp.contract.with_columns or []) if inp.contract else []
+    for col in contract_cols:
+        if isinstance(col, dict) and col.get("name"):
+            need({str(col["name"]).lower()}, inp.loc_of("contract"), "contract.with_columns")
+    return finding
