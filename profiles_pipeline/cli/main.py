@@ -8,9 +8,11 @@ import typer
 from profiles_pipeline.cli import (
     compile_cmd,
     init_cmd,
+    query_cmd,
     run_cmd,
     sample_data_cmd,
     show_cmd,
+    ui_cmd,
     validate_all_cmd,
     validate_cmd,
 )
@@ -30,6 +32,8 @@ app.command("validate")(validate_all_cmd.validate)
 app.command("schema")(validate_cmd.schema)
 app.command("run")(run_cmd.run)
 app.command("compile")(compile_cmd.compile_project)
+app.command("query")(query_cmd.query)
+app.command("ui")(ui_cmd.ui)
 app.add_typer(sample_data_cmd.app, name="sample-data")
 app.add_typer(show_cmd.app, name="show")
 
