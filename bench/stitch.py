@@ -28,9 +28,13 @@ from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter  # noqa: E4
 START = datetime(2024, 1, 1)
 
 
-def make_events(adapter, table: str, people: int, edges: int, days: int, first: int = 0, day0: int = 0) -> None:
-    """Rows (anon, uid, email, ts) giving about `edges` distinct edges among `people` people."""
-    emails = people // 2
+def make_events(
+    adapter, table: str, people: int, edges: int, days: int, first: int = 0, day0: int = 0, emails: int | None = None
+) -> None:
+    """Rows (anon, uid, email, ts) giving about `edges` distinct edges among `people` people.
+
+    `emails` user-id/email pairs are numbered from `first` (default: half the people)."""
+    emails = people // 2 if emails is None else emails
     anon_edges = max(edges - emails, 0)
     ts = f"TIMESTAMP '{START:%Y-%m-%d}' + INTERVAL ({day0} * 86400 + (hash(j) % ({days} * 86400))) SECOND"
     adapter.execute(
@@ -71,7 +75,12 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=7)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--db", default=None, help="DuckDB file (default: a temp file)")
+    ap.add_argument("--quality", nargs=2, type=int, metavar=("USERS", "DAYS"),
+                    help="instead: precision/recall on a generated sample landing zone")
     args = ap.parse_args()
+    if args.quality:
+        quality(*args.quality, Path(tempfile.mkdtemp()) / "landing")
+        return
     db = args.db or str(Path(tempfile.mkdtemp()) / "bench.duckdb")
     p = plan()
     with DuckDBAdapter(db) as adapter:
@@ -91,7 +100,9 @@ def main() -> None:
         print(f"full stitch (DuckDB SQL): {full.seconds:.2f}s in {full.passes} passes")
         print(f"scipy connected_components incl. string->int: {scipy_s:.2f}s")
         print(f"ratio full/scipy: {full.seconds / scipy_s:.2f}x (target <= 4x)")
-        make_events(adapter, "ev_new", args.people, max(args.edges // 100, 1), 1, first=10 * args.edges, day0=args.days)
+        # 1% day: new devices of existing people (0.1% shared), plus a few sign-ups with an email.
+        day_edges = max(args.edges // 100, 10)
+        make_events(adapter, "ev_new", args.people, day_edges, 1, first=10 * args.edges, day0=args.days, emails=day_edges // 10)
         adapter.execute("INSERT INTO ev SELECT * FROM ev_new")
         day = (START + timedelta(days=args.days)).date()
         t0 = time.perf_counter()
@@ -103,6 +114,53 @@ def main() -> None:
         print(f"ratio incremental/full: {inc.seconds / full.seconds:.1%} (target < 10%)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (process RSS, DuckDB + scipy): {peak:,.0f} MiB")
+
+
+
+
+def quality(users: int, days: int, out: Path) -> None:
+    """Precision/recall against the sample data's ground truth, with and without filters and guards."""
+    from datetime import date
+
+    from profiles_pipeline.identity import IdFilter, IdTypeRules, cluster_quality
+    from profiles_pipeline.sample_data.api import generate
+
+    if not out.exists():
+        generate(out, users=users, days=days, seed=7, start_date=date(2026, 1, 1))
+    sources = []
+    for t in ("identifies", "tracks", "pages", "order_completed"):
+        ids = [IdSelect("anonymous_id", "anonymous_id"), IdSelect("user_id", "user_id"),
+               IdSelect("lower(trim(context_traits_email))", "email")]
+        if t == "identifies":
+            ids.append(IdSelect("lower(trim(email))", "email"))
+        sources.append(EdgeSource(t, f"SELECT * FROM read_parquet('{out}/{t}/**/*.parquet')", "timestamp", tuple(ids)))
+    junk = ("unknown", "NaN", "null", "test@company.com")
+    filters = {t: tuple(IdFilter("exclude", value=v) for v in junk) for t in ("anonymous_id", "user_id", "email")}
+    filters["email"] += (IdFilter("include", regex=r"[A-Za-z0-9+_.-]+@(.+)"),)
+    limits = {"anonymous_id": {"user_id": 1, "email": 1}, "email": {"user_id": 1}, "user_id": {"email": 2}}
+    variants = {
+        "no filters, no guards": (10**9, {}),
+        "filters only": (10**9, {t: IdTypeRules(t, filters=f) for t, f in filters.items()}),
+        "guards only": (100, {t: IdTypeRules(t, maximum_edges=limits.get(t, {})) for t in filters}),
+        "filters + guards": (100, {t: IdTypeRules(t, filters=f, maximum_edges=limits.get(t, {})) for t, f in filters.items()}),
+    }
+    # A shared or junk id (person __kiosk__ etc.) belongs to nobody: score it as its own person.
+    truth = (
+        "SELECT id_value, id_type, CASE WHEN starts_with(person_id, '__') THEN person_id || ':' || id_type "
+        f"|| ':' || id_value ELSE person_id END AS person_id FROM read_parquet('{out}/_ground_truth/ground_truth.parquet')"
+    )
+    start = date(2026, 1, 1)
+    end = datetime.combine(start + timedelta(days=days), datetime.min.time())
+    for name, (hub, rules) in variants.items():
+        p = StitcherPlan(name="q", entity="user", edge_sources=tuple(sources), id_types=rules, hub_threshold_default=hub)
+        with DuckDBAdapter(":memory:") as adapter:
+            for d in range(days):
+                extract_edges(adapter, p, start + timedelta(days=d), end)
+            r = stitch(adapter, p, end_time=end, run_id="q")
+            q = cluster_quality(adapter, p, truth)
+        print(f"{name:>22}: pairwise P={q.pairwise_precision:.3f} R={q.pairwise_recall:.3f} | "
+              f"B-cubed P={q.bcubed_precision:.3f} R={q.bcubed_recall:.3f} | {r.report.clusters} clusters, "
+              f"largest {r.report.largest[0].size}, hubs {r.report.hubs}, maximum_edges drops {r.report.edges_dropped_maximum_edges}")
 
 
 if __name__ == "__main__":
