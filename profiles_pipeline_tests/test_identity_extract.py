@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
+from profiles_pipeline.errors import UserError
 from profiles_pipeline.identity import (
     EdgeSource,
     IdFilter,
@@ -16,7 +17,6 @@ from profiles_pipeline.identity import (
     extract_edges,
     stitch,
 )
-from profiles_pipeline.errors import UserError
 from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter
 
 ROWS = [

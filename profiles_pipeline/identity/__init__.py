@@ -1,6 +1,7 @@
 """Identity stitching: edges → connected components → id graph, incrementally, with guards."""
 
 from profiles_pipeline.identity.extract import EdgeExtractResult, extract_edges
+from profiles_pipeline.identity.lookup import Explanation, LookupResult, explain, lookup
 from profiles_pipeline.identity.plan import (
     DEFAULT_HUB_THRESHOLD,
     EdgeSource,
@@ -10,7 +11,6 @@ from profiles_pipeline.identity.plan import (
     SqlList,
     StitcherPlan,
 )
-from profiles_pipeline.identity.lookup import Explanation, LookupResult, explain, lookup
 from profiles_pipeline.identity.quality import Quality, cluster_quality
 from profiles_pipeline.identity.report import StitchReport, build_report
 from profiles_pipeline.identity.report_html import render_report_html

@@ -16,7 +16,12 @@ from datetime import datetime
 
 from profiles_pipeline.identity.assign import assigned_nodes_sql, graph_rows_sql, merges_sql
 from profiles_pipeline.identity.components import ComponentsResult, connected_components
-from profiles_pipeline.identity.guards import degree_sql, dropped_sides_sql, half_links_sql, hub_threshold_sql
+from profiles_pipeline.identity.guards import (
+    degree_sql,
+    dropped_sides_sql,
+    half_links_sql,
+    hub_threshold_sql,
+)
 from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.sqlbits import lit, ts_lit
 from profiles_pipeline.identity.tables import StitcherTables
