@@ -64,6 +64,20 @@ def test_run_failure_exits_1_and_names_the_model(project, tmp_path):
     assert "user__order_completed__vars" in summary and "revenue_typo" in summary, summary
 
 
+def test_a_locked_warehouse_is_a_failure_not_a_traceback(project, tmp_path):
+    import duckdb
+
+    locked = copy_project(project, tmp_path / "locked", warehouse=True)
+    holder = duckdb.connect(str(locked / "data" / "profiles.duckdb"))  # a writer in another process
+    try:
+        for args in (("show", "models", "-p", locked), ("compile", "-p", locked, "-o", tmp_path / "sql")):
+            result = profiles(*args)
+            assert result.returncode == 1, (args, result.stderr)
+            assert "Traceback" not in result.stderr and "lock" in result.stderr, result.stderr
+    finally:
+        holder.close()
+
+
 @pytest.mark.slow
 def test_ui_answers_http(project, tmp_path):
     port = free_port()

@@ -22,14 +22,14 @@ STANDIN_PASSWORD_ENV = "PROFILES_STANDIN_SNOWFLAKE_PASSWORD"
 @contextmanager
 def planning_adapter(loaded, dialect: str | None) -> Iterator[tuple[object, str]]:
     """(adapter, how it was obtained) for planning in `dialect` (default: the connection's)."""
-    from profiles_pipeline.warehouse.connections import open_adapter
+    from profiles_pipeline.cli.reading import open_project_adapter
 
     own = loaded.connection.config.type
     dialect = dialect or own
     if dialect not in ENGINES:
         raise UserError(f"--dialect {dialect!r} is not supported; use one of {', '.join(ENGINES)}")
     if dialect == own:
-        adapter = open_adapter(loaded.connection)
+        adapter = open_project_adapter(loaded)
         try:
             yield adapter, f"the project's {own} warehouse"
         finally:
@@ -58,11 +58,11 @@ def _fake_snowflake(loaded) -> Iterator[object]:
     except ImportError:
         raise UserError("compiling for Snowflake without a Snowflake connection needs the fakesnow "
                         "package (pip install fakesnow), or a Snowflake connection in siteconfig.yaml") from None
+    from profiles_pipeline.cli.reading import open_project_adapter
     from profiles_pipeline.warehouse.connection_config import SnowflakeConnectionConfig
-    from profiles_pipeline.warehouse.connections import open_adapter
     from profiles_pipeline.warehouse.snowflake_adapter import SnowflakeAdapter
 
-    columns = _input_columns(loaded, open_adapter(loaded.connection))
+    columns = _input_columns(loaded, open_project_adapter(loaded))
     os.environ.setdefault(STANDIN_PASSWORD_ENV, "not-a-secret")
     config = SnowflakeConnectionConfig(account="standin", user="profiles", database="profiles_db",
                                        schema="profiles", password_env=STANDIN_PASSWORD_ENV)

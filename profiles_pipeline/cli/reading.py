@@ -24,11 +24,9 @@ def end_time_of(loaded, text: str | None) -> datetime:
 def reading_adapter(loaded) -> Iterator[object]:
     """The project's warehouse for reading. A DuckDB file is opened read-only (so a query can run
     next to the Dagster UI) and must exist: it is made by `profiles run`."""
-    from profiles_pipeline.warehouse.connections import open_adapter
-
     cfg = loaded.connection.config
     if cfg.type != "duckdb":
-        adapter = open_adapter(loaded.connection)
+        adapter = open_project_adapter(loaded)
     else:
         import duckdb
 
@@ -92,3 +90,18 @@ def planning_reader(loaded) -> Iterator[tuple[object, bool]]:
         return
     with reading_adapter(loaded) as adapter:
         yield adapter, True
+
+
+def open_project_adapter(loaded):
+    """The project's warehouse for writing; a file locked by another process (or any driver
+    failure) becomes a WarehouseError with the driver's message, not a traceback."""
+    from profiles_pipeline.errors import ProfilesError
+    from profiles_pipeline.warehouse.connections import open_adapter
+
+    try:
+        return open_adapter(loaded.connection)
+    except ProfilesError:
+        raise
+    except Exception as e:  # noqa: BLE001 - drivers raise their own types
+        raise WarehouseError(f"cannot open the warehouse {loaded.warehouse_location}: "
+                             f"{type(e).__name__}: {e}") from None
