@@ -97,6 +97,14 @@ def _headline(loaded, result, days: list[date]) -> str:
             m = s.metadata
             lines.append(f"  people found: [bold]{m.get('clusters', '?'):,}[/]   identifiers: "
                          f"{m.get('graph_rows', 0):,}   largest cluster: {m.get('largest_cluster', '?')} ids")
+            if "ground_truth/pairwise_precision" in m:
+                lines.append(f"  stitching vs the sample's ground truth: pairwise precision "
+                             f"{m['ground_truth/pairwise_precision']:.3f}, recall "
+                             f"{m['ground_truth/pairwise_recall']:.3f} (B-cubed "
+                             f"{m['ground_truth/bcubed_precision']:.3f} / {m['ground_truth/bcubed_recall']:.3f})")
+            for label, path in s.metadata.items():
+                if label == "id stitcher report":
+                    lines.append(f"  id stitcher report: {path}")
     for entity in loaded.project.entities:
         n = sum(1 for v in loaded.project.entity_vars_for(entity.name) if v.is_feature)
         if s := result.last(f"features/{entity.name}"):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from profiles_pipeline.identity import extract_edges, stitch
+from profiles_pipeline.identity import extract_edges, render_report_html, stitch
 from profiles_pipeline.pipeline.graph import CheckOutcome, RunContext, Step, StepCheck, StepResult
 from profiles_pipeline.pipeline.identity_plan import stitcher_plan
+from profiles_pipeline.pipeline.stitch_quality import quality_metadata
 from profiles_pipeline.pipeline.tables import column_types, preview_markdown
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import WarehouseAdapter
@@ -53,9 +54,8 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
                 edges_dropped_maximum_edges=report.edges_dropped_maximum_edges,
                 size_histogram=_histogram_markdown(report.size_histogram),
             )
-            html = _write_html_report(report, reports_dir, name)
-            if html:
-                artifacts["id stitcher report"] = str(html)
+            metadata.update(quality_metadata(project, adapter, plan))
+            artifacts["id stitcher report"] = str(_write_html_report(report, reports_dir, name))
         return StepResult(
             tables={result.graph_table: result.graph_rows},
             metadata=metadata,
@@ -81,11 +81,7 @@ def _histogram_markdown(bins: list[tuple[str, int]]) -> str:
     return "\n".join(lines)
 
 
-def _write_html_report(report, reports_dir: Path, name: str) -> Path | None:
-    try:
-        from profiles_pipeline.identity import render_report_html
-    except ImportError:
-        return None
+def _write_html_report(report, reports_dir: Path, name: str) -> Path:
     reports_dir.mkdir(parents=True, exist_ok=True)
     path = reports_dir / f"{name}_report.html"
     path.write_text(render_report_html(report), encoding="utf-8")
