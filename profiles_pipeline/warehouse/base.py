@@ -60,8 +60,10 @@ class WarehouseAdapter(abc.ABC):
         """Columns of a table or view (lower-case names); empty if it does not exist."""
 
     @abc.abstractmethod
-    def _swap_in(self, staging: str, name: str) -> None:
-        """Make `staging` become `name` atomically (readers see old or new, never neither)."""
+    def swap_in(self, staging: str, name: str) -> None:
+        """Make the table `staging` become `name` atomically (readers see old or new, never
+        neither); `staging` is gone afterwards. Public so that engine code which built a work
+        table itself can publish it without copying its rows."""
 
     @abc.abstractmethod
     def relation_kind(self, name: str) -> str | None:
@@ -122,7 +124,7 @@ class WarehouseAdapter(abc.ABC):
         self.execute(f"CREATE TABLE {staging} AS {body}", read=self.dialect)
         try:
             rows = self.row_count(staging)
-            self._swap_in(staging, name)
+            self.swap_in(staging, name)
         except Exception:
             self.execute(f"DROP TABLE IF EXISTS {staging}", read=self.dialect)
             raise

@@ -85,7 +85,7 @@ class DuckDBAdapter(WarehouseAdapter):
         )
         return [Column(n, t) for n, t in rows]
 
-    def _swap_in(self, staging: str, name: str) -> None:
+    def swap_in(self, staging: str, name: str) -> None:
         # DuckDB DDL is transactional: drop + rename commit together, and readers of the
         # file see either the old table or the new one. RENAME takes an unqualified name
         # and keeps the table's schema, which is `name`'s (staging is built next to it).

@@ -1,7 +1,7 @@
 """Snowflake, the scale-out engine, through dagster-snowflake's `SnowflakeResource` connection.
 
 Tested against the `fakesnow` emulator, which runs Snowflake SQL on DuckDB but lacks
-`ALTER TABLE ... SWAP WITH`; see `_swap_in` for how the atomic replace handles both.
+`ALTER TABLE ... SWAP WITH`; see `swap_in` for how the atomic replace handles both.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ class SnowflakeAdapter(WarehouseAdapter):
         )
         return [Column(n, t) for n, t in rows]
 
-    def _swap_in(self, staging: str, name: str) -> None:
+    def swap_in(self, staging: str, name: str) -> None:
         """Make `staging` become `name` so readers never see it missing.
 
         Real Snowflake: DDL commits implicitly, so a DROP + RENAME "transaction" would leave a
