@@ -11,9 +11,9 @@ from profiles_pipeline.cli import (
     query_cmd,
     run_cmd,
     sample_data_cmd,
+    schema_cmd,
     show_cmd,
     ui_cmd,
-    validate_all_cmd,
     validate_cmd,
 )
 
@@ -28,8 +28,8 @@ app = typer.Typer(
 )
 
 app.command("init")(init_cmd.init)
-app.command("validate")(validate_all_cmd.validate)
-app.command("schema")(validate_cmd.schema)
+app.command("validate")(validate_cmd.validate)
+app.command("schema")(schema_cmd.schema)
 app.command("run")(run_cmd.run)
 app.command("compile")(compile_cmd.compile_project)
 app.command("query")(query_cmd.query)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,26 +14,9 @@ import typer
 from profiles_pipeline.cli.options import ProjectDir
 from profiles_pipeline.cli.output import console, handles_errors
 from profiles_pipeline.errors import UserError
+from profiles_pipeline.orchestration.instance_home import dagster_home_for  # noqa: E402
 
 CODE_LOCATION = "profiles_pipeline.orchestration.code_location"
-
-
-def dagster_yaml() -> Path:
-    """The repository's dagster.yaml when installed from a checkout, else the packaged copy."""
-    from profiles_pipeline.orchestration.project_graph import REPO_ROOT
-    from profiles_pipeline.scaffold import DAGSTER_YAML
-
-    repo = REPO_ROOT / "dagster.yaml"
-    return repo if repo.is_file() else DAGSTER_YAML
-
-
-def prepare_home(project_root: Path, home: Path | None) -> Path:
-    """DAGSTER_HOME (default <project>/data/dagster_home), created with a dagster.yaml in it."""
-    home = (home or project_root / "data" / "dagster_home").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copy(dagster_yaml(), home / "dagster.yaml")
-    return home
 
 
 def dagster_command(host: str, port: int) -> list[str]:
@@ -59,7 +41,7 @@ def ui(
     project = load_project(project_dir)  # a broken project fails here, with its problems listed
     if not 0 < port < 65536:
         raise UserError(f"--port {port} is not a port number (1-65535)")
-    home = prepare_home(project.root, dagster_home)
+    home = dagster_home_for(project.root, dagster_home)
     env = {**os.environ, "PROFILES_PROJECT_DIR": str(project.root), "DAGSTER_HOME": str(home)}
     console.print(f"Dagster UI for [bold]{project.name}[/] on [bold]http://{host}:{port}[/] "
                   f"(DAGSTER_HOME={home}); Ctrl-C stops it.", highlight=False)

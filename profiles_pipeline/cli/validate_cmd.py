@@ -1,8 +1,9 @@
-"""`profiles validate` and `profiles schema`."""
+"""`profiles validate`: the spec checks, then (when they pass) the warehouse checks."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -12,49 +13,61 @@ from profiles_pipeline.cli.output import console, err_console, handles_errors, p
 
 
 @handles_errors
-def validate(project_dir: ProjectDir = Path("."), as_json: JsonFlag = False) -> None:
-    """Check the project: YAML, keys, references, cycles and SQL snippets. Reports every problem.
+def validate(
+    project_dir: ProjectDir = Path("."),
+    as_json: JsonFlag = False,
+    no_warehouse: Annotated[bool, typer.Option("--no-warehouse", help="Only check the YAML; do "
+                            "not open the warehouse.")] = False,
+) -> None:
+    """Check the project: YAML, keys, references, cycles, SQL snippets; then the warehouse:
+    the connection opens, every input's rows are found, the columns the YAML names exist.
+    Reports every problem at once; exit 2 when there is any.
 
-    Example: profiles validate -p config
+    Example: profiles validate -p my_project --json
     """
+    from profiles_pipeline.cli.warehouse_checks import check_warehouse
     from profiles_pipeline.spec import validate_project
+    from profiles_pipeline.warehouse.connections import resolve_connection
 
     report = validate_project(project_dir)
+    problems = list(report.problems)
+    warehouse = None
+    if report.ok and not no_warehouse:
+        connection = resolve_connection(report.project.root, report.project.config.connection)
+        warehouse = check_warehouse(report.project, connection)
+        problems += warehouse.problems
     if as_json:
-        print_json(
-            {
-                "valid": not report.problems,
-                "project_dir": str(project_dir),
-                "problems": [p.as_dict() for p in report.problems],
-                "summary": report.summary,
-            }
-        )
-        if report.problems:
-            raise typer.Exit(2)
-        return
-    if report.problems:
-        err_console.print(
-            f"[bold red]error:[/] {len(report.problems)} problem(s) in {project_dir}"
-        )
-        for problem in report.problems:
+        print_json({
+            "valid": not problems,
+            "project_dir": str(project_dir),
+            "problems": [p.as_dict() for p in problems],
+            "summary": report.summary,
+            "warehouse": warehouse.as_dict() if warehouse else None,
+        })
+    elif problems:
+        err_console.print(f"[bold red]error:[/] {len(problems)} problem(s) in {project_dir}")
+        for problem in problems:
             err_console.print(f"  [red]-[/] {problem}", highlight=False, soft_wrap=True)
+    else:
+        console.print(_summary(report.summary, project_dir, warehouse))
+    if problems:
         raise typer.Exit(2)
-    table = Table(title=f"Project {report.summary.get('name', project_dir)} is valid", show_header=False)
-    for key, value in report.summary.items():
+
+
+def _summary(summary: dict, project_dir: Path, warehouse) -> Table:
+    from profiles_pipeline.cli.warehouse_checks import short_relation
+
+    table = Table(title=f"Project {summary.get('name', project_dir)} is valid", show_header=False)
+    for key, value in summary.items():
         if key != "name":
             table.add_row(key.replace("_", " "), _figure(value))
-    console.print(table)
-
-
-@handles_errors
-def schema() -> None:
-    """Print the JSON Schema of the project files, for editor autocompletion.
-
-    Example: profiles schema > profiles.schema.json
-    """
-    from profiles_pipeline.spec import project_json_schema
-
-    print_json(project_json_schema())
+    if warehouse is None:
+        table.add_row("warehouse", "not checked (--no-warehouse)")
+        return table
+    table.add_row("warehouse", f"{warehouse.engine}: {warehouse.location}")
+    for name, found in warehouse.inputs.items():
+        table.add_row(f"input {name}", f"{len(found.columns)} columns in {short_relation(found.relation or '')}")
+    return table
 
 
 def _figure(value: object) -> str:

@@ -22,11 +22,10 @@ def assigned_nodes_sql(plan: StitcherPlan, nodes_sql: str, labels_sql: str, run_
         f"COALESCE(l.label, n.node) AS comp FROM ({nodes_sql}) AS n LEFT JOIN ({labels_sql}) AS l "
         "ON n.node = l.node), "
         "cm AS (SELECT comp, MIN(first_seen_at) AS fs FROM x GROUP BY comp), "
-        f"mk AS (SELECT x.comp, MIN({key}) AS k FROM x JOIN cm ON x.comp = cm.comp "
-        "AND x.first_seen_at = cm.fs GROUP BY x.comp) "
+        f"mk AS (SELECT x.comp, md5({lit(plan.entity)} || chr(1) || MIN({key})) AS main_id FROM x JOIN cm "
+        "ON x.comp = cm.comp AND x.first_seen_at = cm.fs GROUP BY x.comp) "
         "SELECT x.node, x.id_value, x.id_type, x.first_seen_at, x.degree, x.hub, x.comp, "
-        f"md5({lit(plan.entity)} || chr(1) || mk.k) AS main_id, {lit(run_id)} AS decided_run_id "
-        "FROM x JOIN mk ON x.comp = mk.comp"
+        f"mk.main_id, {lit(run_id)} AS decided_run_id FROM x JOIN mk ON x.comp = mk.comp"
     )
 
 
@@ -38,15 +37,16 @@ def graph_rows_sql(plan: StitcherPlan, nodes_sql: str) -> str:
     )
 
 
-def merges_sql(old_sql: str, new_sql: str, end_time_sql: str, run_id: str) -> str:
+def merges_sql(old_sql: str, new_sql: str, end_time_sql: str, run_id: str, keys: tuple[str, ...] = ("id_value", "id_type")) -> str:
     """Distinct (old main id → new main id) pairs of ids whose main id changed.
 
-    Both inputs have (id_value, id_type, main_id). Covers merges and, after a guard newly
-    splits a cluster or a late event changes its earliest id, the re-labelled part too.
+    Both inputs have `keys` (the id's value and type, or its node key when both sides number
+    nodes alike) and main_id. Covers merges and, after a guard newly splits a cluster or a
+    late event changes its earliest id, the re-labelled part too.
     """
+    on = " AND ".join(f"o.{k} = n.{k}" for k in keys)
     return (
         "SELECT DISTINCT o.main_id AS old_main_id, n.main_id AS new_main_id, "
         f"{end_time_sql} AS merged_at, {lit(run_id)} AS run_id "
-        f"FROM ({old_sql}) AS o JOIN ({new_sql}) AS n ON o.id_value = n.id_value "
-        "AND o.id_type = n.id_type WHERE o.main_id <> n.main_id"
+        f"FROM ({old_sql}) AS o JOIN ({new_sql}) AS n ON {on} WHERE o.main_id <> n.main_id"
     )

@@ -108,7 +108,7 @@ def stitch(
             f"{passes}, {converged}, {seconds}, {lit(mode)})"
         )
     drop_scratch(adapter, t)
-    create_views(adapter, t)
+    create_views(adapter, plan, t)
     graph_rows = adapter.row_count(t.graph)
     seconds = time.perf_counter() - started
     report = build_report(adapter, plan, passes=passes, converged=converged, seconds=seconds) if with_report else None

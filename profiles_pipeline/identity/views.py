@@ -1,7 +1,13 @@
-"""The pb-named views over the stores: `<stitcher>_edges` and `<stitcher>_audit`."""
+"""The pb-named views over the stores: `<stitcher>` (the id graph), `<stitcher>_edges`, `<stitcher>_audit`.
+
+The id graph is a view over the node store rather than a copy: the node store is already
+one row per id and is swapped in atomically, so a copy would cost a full write per run.
+"""
 
 from __future__ import annotations
 
+from profiles_pipeline.identity.assign import graph_rows_sql
+from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.tables import StitcherTables
 
 
@@ -45,6 +51,9 @@ def audit_view_sql(t: StitcherTables) -> str:
     return f"{hub} UNION ALL {edge} UNION ALL {ids}"
 
 
-def create_views(adapter, t: StitcherTables) -> None:
+def create_views(adapter, plan: StitcherPlan, t: StitcherTables) -> None:
+    if adapter.relation_kind(t.graph) == "table":  # written by an older version
+        adapter.drop(t.graph)
+    adapter.create_view(t.graph, graph_rows_sql(plan, f"SELECT * FROM {t.nodes}"))
     adapter.create_view(t.edges, edges_view_sql(t))
     adapter.create_view(t.audit, audit_view_sql(t))

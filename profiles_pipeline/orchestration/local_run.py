@@ -2,13 +2,12 @@
 
 Days before the last one only need the id graph brought forward (features are point in time
 and computed once, for the last day), so each earlier day materializes the input and identity
-assets and the last day materializes the selection. Runs are recorded in the Dagster instance
-when DAGSTER_HOME is set, so they show up in the UI next to scheduled ones.
+assets and the last day materializes the selection. Runs are recorded in the project's Dagster
+instance (`<project>/data/dagster_home` or $DAGSTER_HOME), so they show up in `profiles ui`.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,10 +19,12 @@ import dagster as dg
 from profiles_pipeline.errors import ProfilesError, UserError, WarehouseError
 from profiles_pipeline.orchestration.assets import REBASE_TAG
 from profiles_pipeline.orchestration.definitions import build_definitions
+from profiles_pipeline.orchestration.instance_home import dagster_home_for
 from profiles_pipeline.orchestration.jobs import DAILY_JOB
 from profiles_pipeline.pipeline.graph import ProjectGraph
 
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+#: The CLI reports failures itself (model, day, message); Dagster's console logger stays quiet.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass
@@ -55,13 +56,9 @@ def days_to_run(graph: ProjectGraph, first: date | None, last: date) -> list[dat
 
 
 @contextmanager
-def _instance():
-    if os.environ.get("DAGSTER_HOME"):
-        with dg.DagsterInstance.get() as instance:
-            yield instance
-    else:
-        with dg.DagsterInstance.ephemeral() as instance:
-            yield instance
+def _instance(project_dir: Path):
+    with dg.DagsterInstance.from_config(str(dagster_home_for(project_dir))) as instance:
+        yield instance
 
 
 def run_local(
@@ -79,21 +76,21 @@ def run_local(
     history = [s for s in graph.steps if s.kind in ("input", "edges", "id_graph")]
     chosen = _selected(graph, select)
     out = LocalRunResult(days=days, steps=[], checks_failed=[], run_ids=[])
-    with _instance() as instance:
+    with _instance(project_dir) as instance:
         for n, day in enumerate(days):
             steps = chosen if day == days[-1] else [s for s in history if s in chosen]
             if not steps:
                 continue
             tags = {REBASE_TAG: "true"} if rebase and n == 0 else {}
-            try:
-                result = job.execute_in_process(
-                    partition_key=day.isoformat(), instance=instance, run_config=QUIET_LOGS,
-                    asset_selection=[dg.AssetKey(list(s.key)) for s in steps], tags=tags,
-                )
-            except dg.DagsterExecutionStepExecutionError as e:
-                raise _failure(e, day) from None
+            result = job.execute_in_process(
+                partition_key=day.isoformat(), instance=instance, run_config=QUIET_LOGS,
+                asset_selection=[dg.AssetKey(list(s.key)) for s in steps], tags=tags,
+                raise_on_error=False,
+            )
             out.run_ids.append(result.run_id)
             _collect(result, day, out, on_step)
+            if not result.success:
+                raise _failure(result, day)
     return out
 
 
@@ -133,12 +130,33 @@ def _collect(result, day: date, out: LocalRunResult, on_step) -> None:
             on_step(path, day)
 
 
-def _failure(error: dg.DagsterExecutionStepExecutionError, day: date) -> ProfilesError:
-    """The step's own error with the model and day in front; user mistakes stay UserErrors."""
-    model = error.step_key.replace("__", "/") if getattr(error, "step_key", None) else "a step"
-    cause = error.user_exception
-    if isinstance(cause, UserError):
-        return UserError(f"{model} ({day}): {cause}")
-    if isinstance(cause, WarehouseError):
-        return WarehouseError(f"{model} ({day}): {cause}", sql=cause.sql, model=None)
-    return WarehouseError(f"{model} ({day}): {type(cause).__name__}: {cause}")
+def _error_classes() -> dict[str, type[ProfilesError]]:
+    found, todo = {}, [ProfilesError]
+    while todo:
+        cls = todo.pop()
+        found[cls.__name__] = cls
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def _failure(result: dg.ExecuteInProcessResult, day: date) -> ProfilesError:
+    """The failed step's error with the model and day in front, keeping its exit code: a user
+    mistake (a UserError raised in the step) stays a user error."""
+    classes = _error_classes()
+    for event in result.all_events:
+        if event.event_type_value != "STEP_FAILURE":
+            continue
+        error = event.event_specific_data.error
+        while error.cls_name not in classes and error.cause is not None:
+            error = error.cause
+        model = (event.step_key or "a step").replace("__", "/")
+        text = error.message.strip()
+        head, _, rest = text.partition(": ")
+        if rest and head.endswith(error.cls_name or "\0"):
+            text = rest
+        message = f"{model} ({day}): {text}"
+        cls = classes.get(error.cls_name or "")
+        if cls is not None and issubclass(cls, UserError):
+            return UserError(message)
+        return WarehouseError(message)
+    return WarehouseError(f"the run for {day} failed (Dagster run {result.run_id})")

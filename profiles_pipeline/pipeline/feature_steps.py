@@ -8,7 +8,11 @@ from collections.abc import Callable
 
 from profiles_pipeline.features import plan_features, run_step
 from profiles_pipeline.features.plan import PlanStep
-from profiles_pipeline.pipeline.feature_checks import cohort_checks, feature_view_checks, record_cohort_size
+from profiles_pipeline.pipeline.feature_checks import (
+    cohort_checks,
+    feature_view_checks,
+    record_cohort_size,
+)
 from profiles_pipeline.pipeline.graph import RunContext, Step, StepResult
 from profiles_pipeline.pipeline.tables import column_types, preview_markdown
 from profiles_pipeline.spec.model_types import (

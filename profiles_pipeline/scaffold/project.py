@@ -15,7 +15,6 @@ from profiles_pipeline.errors import UserError
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Dagster instance settings for `profiles ui` when the repository's own copy is not at hand.
-DAGSTER_YAML = Path(__file__).parent / "dagster_home" / "dagster.yaml"
 NAME_TOKEN = "__PROJECT_NAME__"
 GITIGNORE = "# Built by `profiles run`, `profiles compile` and `profiles sample-data`; not source.\ndata/\noutput/\n"
 
