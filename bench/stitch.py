@@ -68,6 +68,33 @@ def scipy_components(adapter, p: StitcherPlan) -> tuple[float, int]:
     return time.perf_counter() - t0, k
 
 
+def _time_statements(adapter) -> list[tuple[float, str]]:
+    """Record (seconds, sql) of every statement the adapter runs."""
+    timings: list[tuple[float, str]] = []
+    for hook in ("_raw_execute", "_raw_fetch"):
+        inner = getattr(adapter, hook)
+
+        def timed(sql, inner=inner):
+            t0 = time.perf_counter()
+            try:
+                return inner(sql)
+            finally:
+                timings.append((time.perf_counter() - t0, sql))
+
+        setattr(adapter, hook, timed)
+    return timings
+
+
+def _print_slowest(timings: list[tuple[float, str]] | None, n: int, what: str) -> None:
+    if timings is None:
+        return
+    total = sum(s for s, _ in timings)
+    print(f"-- {what}: {len(timings)} statements, {total:.2f}s; slowest:")
+    for s, sql in sorted(timings, key=lambda x: -x[0])[:n]:
+        print(f"   {s:7.2f}s  {' '.join(sql.split())[:200]}")
+    timings.clear()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--people", type=int, default=200_000)
@@ -75,6 +102,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=7)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--db", default=None, help="DuckDB file (default: a temp file)")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="print the N slowest statements of each stitch")
     ap.add_argument("--quality", nargs=2, type=int, metavar=("USERS", "DAYS"),
                     help="instead: precision/recall on a generated sample landing zone")
     args = ap.parse_args()
@@ -85,13 +114,17 @@ def main() -> None:
     p = plan()
     with DuckDBAdapter(db) as adapter:
         adapter.execute(f"SET threads = {args.threads}")
+        timings = _time_statements(adapter) if args.profile else None
         make_events(adapter, "ev", args.people, args.edges, args.days)
         end = START + timedelta(days=args.days)
         t0 = time.perf_counter()
         for d in range(args.days):
             extract_edges(adapter, p, (START + timedelta(days=d)).date(), end)
         extract_s = time.perf_counter() - t0
+        if timings is not None:
+            timings.clear()
         full = stitch(adapter, p, end_time=end, run_id="full", rebase=True, with_report=False)
+        _print_slowest(timings, args.profile, "full")
         links = adapter.row_count(f"{p.name}__links")
         ours_clusters = adapter.fetch_one(f"SELECT COUNT(DISTINCT comp) FROM {p.name}__nodes")
         scipy_s, scipy_clusters = scipy_components(adapter, p)
@@ -108,7 +141,10 @@ def main() -> None:
         t0 = time.perf_counter()
         extract_edges(adapter, p, day, end + timedelta(days=1))
         extract_day_s = time.perf_counter() - t0
+        if timings is not None:
+            timings.clear()
         inc = stitch(adapter, p, end_time=end + timedelta(days=1), run_id="day", with_report=False)
+        _print_slowest(timings, args.profile, "incremental")
         print(f"1% day: extraction {extract_day_s:.2f}s; incremental stitch ({inc.mode}) {inc.seconds:.2f}s, "
               f"{inc.passes} passes, {inc.merges} merges")
         print(f"ratio incremental/full: {inc.seconds / full.seconds:.1%} (target < 10%)")

@@ -1,6 +1,7 @@
 """Full rebuild: every extracted day → nodes, links, guards, components, main ids.
 
-Work happens in scratch tables; the stores and the public graph are then swapped in. The state
+Work happens in scratch tables; the stores are then swapped in (the public graph is a view
+over the node store). The state
 row is written last by the caller, so a crash before it makes the next run rebuild again.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from profiles_pipeline.identity.assign import assigned_nodes_sql, graph_rows_sql, merges_sql
+from profiles_pipeline.identity.assign import assigned_nodes_sql, merges_sql
 from profiles_pipeline.identity.components import ComponentsResult, connected_components
 from profiles_pipeline.identity.guards import (
     degree_sql,
@@ -58,7 +59,8 @@ def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -
     adapter.execute(
         f"CREATE OR REPLACE TABLE {w('l0')} AS SELECT LEAST(a.node, b.node) AS n1, GREATEST(a.node, b.node) AS n2, "
         f"r.source, r.first_seen_at FROM {rows} AS r JOIN {w('n0')} AS a ON r.id1 = a.id_value AND r.id1_type = a.id_type "
-        f"JOIN {w('n0')} AS b ON r.id2 = b.id_value AND r.id2_type = b.id_type WHERE a.node <> b.node"
+        f"JOIN {w('n0')} AS b ON r.id2 = b.id_value AND r.id2_type = b.id_type "
+        "WHERE NOT (r.id1 = r.id2 AND r.id1_type = r.id2_type)"
     )
     adapter.execute(
         f"CREATE OR REPLACE TABLE {w('l1')} AS SELECT n1, n2, MIN(first_seen_at) AS first_seen_at "
@@ -76,22 +78,21 @@ def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -
         f"FROM {w('n0')} AS n LEFT JOIN ({degree_sql('SELECT n1, n2 FROM ' + w('l1'))}) AS d ON n.node = d.node"
     )
     l2, n1 = w("l2"), w("n1")
-    adapter.replace_table(t.links, links_with_guards_sql(plan, l2, n1, run_id))
-    cc = connected_components(
-        adapter, f"SELECT n1 AS a, n2 AS b FROM {t.links} WHERE kept", w("labels"), w("cc")
-    )
-    adapter.replace_table(
-        t.nodes, assigned_nodes_sql(plan, f"SELECT * FROM {n1}", f"SELECT * FROM {w('labels')}", run_id)
-    )
+    adapter.execute(f"CREATE OR REPLACE TABLE {w('links')} AS {links_with_guards_sql(plan, l2, n1, run_id)}")
+    cc = connected_components(adapter, f"SELECT n1 AS a, n2 AS b FROM {w('links')} WHERE kept", w("labels"), w("cc"))
+    labels = f"SELECT * FROM {w('labels')}"
+    adapter.execute(f"CREATE OR REPLACE TABLE {w('nodes')} AS {assigned_nodes_sql(plan, f'SELECT * FROM {n1}', labels, run_id)}")
     merged = 0
-    if adapter.table_exists(t.graph):
-        old = f"SELECT other_id AS id_value, other_id_type AS id_type, {plan.main_id_column} AS main_id FROM {t.graph}"
-        new = f"SELECT id_value, id_type, main_id FROM {t.nodes}"
+    if adapter.table_exists(t.nodes):
+        old = f"SELECT id_value, id_type, main_id FROM {t.nodes}"
+        new = f"SELECT id_value, id_type, main_id FROM {w('nodes')}"
         adapter.execute(f"CREATE OR REPLACE TABLE {w('merges')} AS {merges_sql(old, new, ts_lit(end_time), run_id)}")
-    adapter.replace_table(t.graph, graph_rows_sql(plan, f"SELECT * FROM {t.nodes}"))
-    if adapter.table_exists(w("merges")):
         merged = adapter.row_count(w("merges"))
-        adapter.execute(f"INSERT INTO {t.merges} SELECT * FROM {w('merges')}")
+    with adapter.transaction():
+        adapter.swap_in(w("links"), t.links)
+        adapter.swap_in(w("nodes"), t.nodes)
+        if merged:
+            adapter.execute(f"INSERT INTO {t.merges} SELECT * FROM {w('merges')}")
     for name in ("n0", "l0", "l1", "l2", "n1", "labels", "merges"):
         adapter.execute(f"DROP TABLE IF EXISTS {w(name)}")
     return cc, merged

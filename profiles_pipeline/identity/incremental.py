@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from profiles_pipeline.identity.assign import assigned_nodes_sql, graph_rows_sql, merges_sql
+from profiles_pipeline.identity.assign import assigned_nodes_sql, merges_sql
 from profiles_pipeline.identity.components import ComponentsResult, connected_components
 from profiles_pipeline.identity.guards import (
     degree_sql,
@@ -163,18 +163,15 @@ def incremental_merge(adapter, plan: StitcherPlan, rows: str, end_time: datetime
     _guards(adapter, plan, t, run_id)
     cc = _recluster(adapter, plan, t, run_id)
     in_s = f"(SELECT node FROM {w('s')})"
-    old = f"SELECT id_value, id_type, main_id FROM {t.nodes} WHERE node IN {in_s}"
-    new = f"SELECT id_value, id_type, main_id FROM {w('unew')} WHERE node IN {in_s}"
-    adapter.execute(f"CREATE OR REPLACE TABLE {w('merges')} AS {merges_sql(old, new, ts_lit(end_time), run_id)}")
-    graph_rows = graph_rows_sql(plan, f"SELECT * FROM {w('unew')} WHERE node IN {in_s}")
+    old = f"SELECT node, main_id FROM {t.nodes} WHERE node IN {in_s}"
+    new = f"SELECT node, main_id FROM {w('unew')}"
+    merges = merges_sql(old, new, ts_lit(end_time), run_id, keys=("node",))
+    adapter.execute(f"CREATE OR REPLACE TABLE {w('merges')} AS {merges}")
     dml = [
         f"DELETE FROM {t.nodes} WHERE node IN (SELECT node FROM {w('unew')})",
         f"INSERT INTO {t.nodes} SELECT * FROM {w('unew')}",
         f"DELETE FROM {t.links} USING {w('lnew')} AS x WHERE {t.links}.n1 = x.n1 AND {t.links}.n2 = x.n2",
         f"INSERT INTO {t.links} SELECT n1, n2, source, first_seen_at, drop1, drop2, kept, decided_run_id FROM {w('lnew')}",
-        f"DELETE FROM {t.graph} USING {w('unew')} AS u WHERE {t.graph}.other_id = u.id_value "
-        f"AND {t.graph}.other_id_type = u.id_type AND u.node IN {in_s}",
-        f"INSERT INTO {t.graph} {graph_rows}",
         f"INSERT INTO {t.merges} SELECT * FROM {w('merges')}",
     ]
     return cc, adapter.row_count(w("merges")), dml
