@@ -59,12 +59,12 @@ def run(
     Example: profiles run -p config --end-time 2026-01-14
     """
     from profiles_pipeline.cli import project_loading
-    from profiles_pipeline.orchestration.local_run import days_to_run, run_local
+    from profiles_pipeline.orchestration.local_run import days_to_run, run_local, schedule
 
     loaded = project_loading.load(project_dir)
     last = parse_day(end_time, "--end-time") if end_time else default_last_day(loaded)
     days = days_to_run(loaded.graph, parse_day(begin, "--from") if begin else None, last)
-    n_steps = len(days) * len(loaded.graph.steps)
+    n_steps = sum(len(steps) for _, steps in schedule(loaded.graph, days, select))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
         task = progress.add_task(f"running {loaded.project.name}", total=n_steps)

@@ -21,7 +21,7 @@ from profiles_pipeline.orchestration.assets import REBASE_TAG
 from profiles_pipeline.orchestration.definitions import build_definitions
 from profiles_pipeline.orchestration.instance_home import dagster_home_for
 from profiles_pipeline.orchestration.jobs import DAILY_JOB
-from profiles_pipeline.pipeline.graph import ProjectGraph
+from profiles_pipeline.pipeline.graph import ProjectGraph, Step
 
 #: The CLI reports failures itself (model, day, message); Dagster's console logger stays quiet.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -51,7 +51,9 @@ class LocalRunResult:
 def days_to_run(graph: ProjectGraph, first: date | None, last: date) -> list[date]:
     start = max(first or graph.partitions_start, graph.partitions_start)
     if last < start:
-        raise UserError(f"nothing to run: the last day {last} is before the first partition {start}")
+        raise UserError(
+            f"nothing to run: the last day {last} is before the first partition {start}"
+        )
     return [start + timedelta(days=i) for i in range((last - start).days + 1)]
 
 
@@ -59,6 +61,16 @@ def days_to_run(graph: ProjectGraph, first: date | None, last: date) -> list[dat
 def _instance(project_dir: Path):
     with dg.DagsterInstance.from_config(str(dagster_home_for(project_dir))) as instance:
         yield instance
+
+
+def schedule(
+    graph: ProjectGraph, days: list[date], select: list[str] | None = None
+) -> list[tuple[date, list[Step]]]:
+    """Which steps run on which day: earlier days only what carries history, the last day all."""
+    chosen = _selected(graph, select)
+    history = [s for s in chosen if s.kind in ("input", "edges", "id_graph")]
+    plan = [(day, chosen if day == days[-1] else history) for day in days]
+    return [(day, steps) for day, steps in plan if steps]
 
 
 def run_local(
@@ -73,18 +85,16 @@ def run_local(
     """Materialize `days` in order; raises the first failing step's error (model named)."""
     defs = build_definitions(project_dir)
     job = defs.resolve_job_def(DAILY_JOB)
-    history = [s for s in graph.steps if s.kind in ("input", "edges", "id_graph")]
-    chosen = _selected(graph, select)
     out = LocalRunResult(days=days, steps=[], checks_failed=[], run_ids=[])
     with _instance(project_dir) as instance:
-        for n, day in enumerate(days):
-            steps = chosen if day == days[-1] else [s for s in history if s in chosen]
-            if not steps:
-                continue
+        for n, (day, steps) in enumerate(schedule(graph, days, select)):
             tags = {REBASE_TAG: "true"} if rebase and n == 0 else {}
             result = job.execute_in_process(
-                partition_key=day.isoformat(), instance=instance, run_config=QUIET_LOGS,
-                asset_selection=[dg.AssetKey(list(s.key)) for s in steps], tags=tags,
+                partition_key=day.isoformat(),
+                instance=instance,
+                run_config=QUIET_LOGS,
+                asset_selection=[dg.AssetKey(list(s.key)) for s in steps],
+                tags=tags,
                 raise_on_error=False,
             )
             out.run_ids.append(result.run_id)
@@ -94,13 +104,17 @@ def run_local(
     return out
 
 
-def _selected(graph: ProjectGraph, select: list[str] | None) -> list:
+def _selected(graph: ProjectGraph, select: list[str] | None) -> list[Step]:
     if not select:
         return list(graph.steps)
     paths = {s.path: s for s in graph.steps}
     chosen = []
     for pattern in select:
-        hits = [s for p, s in paths.items() if p == pattern or p.endswith("/" + pattern) or p.startswith(pattern + "/")]
+        hits = [
+            s
+            for p, s in paths.items()
+            if p == pattern or p.endswith("/" + pattern) or p.startswith(pattern + "/")
+        ]
         if not hits:
             from difflib import get_close_matches
 
@@ -119,13 +133,19 @@ def _collect(result, day: date, out: LocalRunResult, on_step) -> None:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             if not data.passed:
-                out.checks_failed.append(f"{day} {data.asset_key.to_user_string()}: {data.check_name}")
+                out.checks_failed.append(
+                    f"{day} {data.asset_key.to_user_string()}: {data.check_name}"
+                )
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
         path = "/".join(mat.asset_key.path)
         rows = mat.metadata.get("dagster/row_count")
         meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
-        out.steps.append(StepRun(path, day, getattr(rows, "value", None), durations.get(event.step_key, 0.0), meta))
+        out.steps.append(
+            StepRun(
+                path, day, getattr(rows, "value", None), durations.get(event.step_key, 0.0), meta
+            )
+        )
         if on_step:
             on_step(path, day)
 
