@@ -26,11 +26,15 @@ from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.sqlbits import lit, ts_lit
 from profiles_pipeline.identity.tables import StitcherTables
 
-_SCRATCH = ("pn", "nd", "pl0", "pl", "ld", "t", "hub", "tp", "lt", "info", "lnew", "s", "labels", "unew", "merges")
+_SCRATCH = ("pn", "dk", "nd", "pl0", "pl", "ld", "t", "hub", "tp", "lt", "info", "lnew", "s", "labels", "unew", "merges")
 
 
 def _ingest(adapter, t: StitcherTables, rows: str) -> None:
-    """Pending rows → node delta `nd` (node, id_value, id_type, first_seen_at, is_new) and link delta `ld`."""
+    """Pending rows → node delta `nd` (node, id_value, id_type, first_seen_at, is_new) and link delta `ld`.
+
+    The day's ids are looked up in the node store once (`dk`, every id of the day with its key,
+    new ones numbered after the largest key); the day's edges then join that small table only.
+    """
     w = t.work
     adapter.execute(
         f"CREATE OR REPLACE TABLE {w('pn')} AS SELECT id1 AS id_value, id1_type AS id_type, "
@@ -38,19 +42,23 @@ def _ingest(adapter, t: StitcherTables, rows: str) -> None:
         "GROUP BY id1, id1_type"
     )
     adapter.execute(
-        f"CREATE OR REPLACE TABLE {w('nd')} AS SELECT CASE WHEN node IS NULL THEN "
+        f"CREATE OR REPLACE TABLE {w('dk')} AS SELECT CASE WHEN node IS NULL THEN "
         "m + ROW_NUMBER() OVER (PARTITION BY node IS NULL) ELSE node END AS node, id_value, id_type, "
-        "first_seen_at, node IS NULL AS is_new FROM (SELECT n.node, p.id_value, p.id_type, "
-        "CASE WHEN n.node IS NULL THEN p.first_seen_at ELSE LEAST(p.first_seen_at, n.first_seen_at) END AS first_seen_at "
-        f"FROM {w('pn')} AS p LEFT JOIN {t.nodes} AS n ON p.id_value = n.id_value AND p.id_type = n.id_type "
-        "WHERE n.node IS NULL OR p.first_seen_at < n.first_seen_at) AS j "
+        "first_seen_at, old_first_seen_at, node IS NULL AS is_new FROM (SELECT n.node, p.id_value, p.id_type, "
+        f"p.first_seen_at, n.first_seen_at AS old_first_seen_at FROM {w('pn')} AS p LEFT JOIN {t.nodes} AS n "
+        "ON p.id_value = n.id_value AND p.id_type = n.id_type) AS j "
         f"CROSS JOIN (SELECT COALESCE(MAX(node), 0) AS m FROM {t.nodes}) AS mx"
     )
-    keys = f"(SELECT node, id_value, id_type FROM {t.nodes} UNION ALL SELECT node, id_value, id_type FROM {w('nd')} WHERE is_new)"
+    adapter.execute(
+        f"CREATE OR REPLACE TABLE {w('nd')} AS SELECT node, id_value, id_type, "
+        "CASE WHEN is_new THEN first_seen_at ELSE LEAST(first_seen_at, old_first_seen_at) END AS first_seen_at, "
+        f"is_new FROM {w('dk')} WHERE is_new OR first_seen_at < old_first_seen_at"
+    )
     adapter.execute(
         f"CREATE OR REPLACE TABLE {w('pl0')} AS SELECT LEAST(a.node, b.node) AS n1, GREATEST(a.node, b.node) AS n2, "
-        f"r.source, r.first_seen_at FROM {rows} AS r JOIN {keys} AS a ON r.id1 = a.id_value AND r.id1_type = a.id_type "
-        f"JOIN {keys} AS b ON r.id2 = b.id_value AND r.id2_type = b.id_type WHERE a.node <> b.node"
+        f"r.source, r.first_seen_at FROM {rows} AS r JOIN {w('dk')} AS a ON r.id1 = a.id_value AND r.id1_type = a.id_type "
+        f"JOIN {w('dk')} AS b ON r.id2 = b.id_value AND r.id2_type = b.id_type "
+        "WHERE NOT (r.id1 = r.id2 AND r.id1_type = r.id2_type)"
     )
     adapter.execute(
         f"CREATE OR REPLACE TABLE {w('pl')} AS SELECT x.n1, x.n2, MIN(x.source) AS source, m.first_seen_at "
