@@ -61,7 +61,9 @@ def test_project_settings_and_extensions(example) -> None:
 
 def test_id_types_filters_and_edge_limits(example) -> None:
     id_types = example.id_types_by_name
-    assert id_types["user_id"].max_edges_map == {"email": 3, "anonymous_id": 200}
+    assert id_types["user_id"].max_edges_map == {"email": 2}
+    assert id_types["anonymous_id"].max_edges_map == {"user_id": 1, "email": 1}
+    assert id_types["email"].max_edges_map == {"user_id": 1}
     assert id_types["anonymous_id"].hub_threshold == 100
     email_filters = example.id_type_filters("email")
     assert [f.value for f in email_filters if f.type == "exclude"] == ["", "test@company.com"]
