@@ -26,7 +26,7 @@ from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.sqlbits import lit, ts_lit
 from profiles_pipeline.identity.tables import StitcherTables
 
-_SCRATCH = ("pn", "dk", "nd", "pl0", "pl", "ld", "t", "hub", "tp", "lt", "info", "lnew", "s", "labels", "unew", "merges")
+_SCRATCH = ("pn", "dk", "nd", "pl0", "pl", "ld", "t", "hub", "tp", "lt", "info", "lnew", "s", "labels", "cur", "unew", "merges")
 
 
 def _ingest(adapter, t: StitcherTables, rows: str) -> None:
@@ -129,7 +129,10 @@ def _guards(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> None
 
 
 def _recluster(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> ComponentsResult:
-    """Components and main ids of the affected clusters S; node rows for S ∪ T into `unew`."""
+    """Components and main ids of the affected clusters S; node rows for S ∪ T into `unew`.
+
+    The node store is read once for S ∪ T (`cur`, which keeps the old main ids for the merge log).
+    """
     w = t.work
     seeds = (
         f"SELECT n1 AS node FROM {w('lnew')} WHERE kept <> old_kept UNION SELECT n2 FROM {w('lnew')} "
@@ -146,19 +149,22 @@ def _recluster(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> C
         f"UNION ALL SELECT n1, n2 FROM {w('lnew')} WHERE kept AND n1 IN {in_s}"
     )
     cc = connected_components(adapter, edges, w("labels"), w("cc"))
-    labels = f"SELECT * FROM {w('labels')}"
-    current = (
-        f"SELECT i.node, i.id_value, i.id_type, COALESCE(d.first_seen_at, i.first_seen_at) AS first_seen_at, "
-        "COALESCE(h.degree, i.degree) AS degree, COALESCE(h.hub, i.hub) AS hub "
-        f"FROM (SELECT node, id_value, id_type, first_seen_at, degree, hub FROM {t.nodes} "
-        f"UNION ALL SELECT node, id_value, id_type, first_seen_at, 0, FALSE FROM {w('nd')} WHERE is_new) AS i "
-        f"LEFT JOIN {w('nd')} AS d ON i.node = d.node LEFT JOIN {w('hub')} AS h ON i.node = h.node "
-        f"WHERE i.node IN {in_s}"
+    adapter.execute(
+        f"CREATE OR REPLACE TABLE {w('cur')} AS SELECT n.node, n.id_value, n.id_type, "
+        "COALESCE(d.first_seen_at, n.first_seen_at) AS first_seen_at, COALESCE(h.degree, n.degree) AS degree, "
+        "COALESCE(h.hub, n.hub) AS hub, n.comp, n.main_id AS old_main_id, s.node IS NOT NULL AS in_s "
+        f"FROM {t.nodes} AS n LEFT JOIN {w('nd')} AS d ON n.node = d.node LEFT JOIN {w('hub')} AS h ON n.node = h.node "
+        f"LEFT JOIN {w('s')} AS s ON n.node = s.node WHERE s.node IS NOT NULL OR h.node IS NOT NULL "
+        "UNION ALL SELECT d.node, d.id_value, d.id_type, d.first_seen_at, COALESCE(h.degree, 0), COALESCE(h.hub, FALSE), "
+        f"CAST(NULL AS BIGINT), CAST(NULL AS VARCHAR), TRUE FROM {w('nd')} AS d LEFT JOIN {w('hub')} AS h "
+        "ON d.node = h.node WHERE d.is_new"
     )
+    current = f"SELECT node, id_value, id_type, first_seen_at, degree, hub FROM {w('cur')} WHERE in_s"
+    labels = f"SELECT * FROM {w('labels')}"
     adapter.execute(
         f"CREATE OR REPLACE TABLE {w('unew')} AS {assigned_nodes_sql(plan, current, labels, run_id)} "
-        f"UNION ALL SELECT n.node, n.id_value, n.id_type, n.first_seen_at, h.degree, h.hub, n.comp, n.main_id, "
-        f"{lit(run_id)} FROM {t.nodes} AS n JOIN {w('hub')} AS h ON n.node = h.node WHERE n.node NOT IN {in_s}"
+        f"UNION ALL SELECT node, id_value, id_type, first_seen_at, degree, hub, comp, old_main_id, {lit(run_id)} "
+        f"FROM {w('cur')} WHERE NOT in_s"
     )
     return cc
 
@@ -170,8 +176,7 @@ def incremental_merge(adapter, plan: StitcherPlan, rows: str, end_time: datetime
     _ingest(adapter, t, rows)
     _guards(adapter, plan, t, run_id)
     cc = _recluster(adapter, plan, t, run_id)
-    in_s = f"(SELECT node FROM {w('s')})"
-    old = f"SELECT node, main_id FROM {t.nodes} WHERE node IN {in_s}"
+    old = f"SELECT node, old_main_id AS main_id FROM {w('cur')} WHERE in_s AND old_main_id IS NOT NULL"
     new = f"SELECT node, main_id FROM {w('unew')}"
     merges = merges_sql(old, new, ts_lit(end_time), run_id, keys=("node",))
     adapter.execute(f"CREATE OR REPLACE TABLE {w('merges')} AS {merges}")
