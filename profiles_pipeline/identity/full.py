@@ -22,11 +22,14 @@ from profiles_pipeline.identity.sqlbits import lit, ts_lit
 from profiles_pipeline.identity.tables import StitcherTables
 
 
-def links_with_guards_sql(plan: StitcherPlan, links: str, nodes: str, run_id: str) -> str:
-    """Links (n1, n2, source, first_seen_at) + drop1/drop2/kept, given nodes with hub flags."""
-    info = f"SELECT node, id_type, id_value, hub FROM {nodes}"
+def links_with_guards_sql(plan: StitcherPlan, links: str, names: str, degrees: str, run_id: str) -> str:
+    """Links (n1, n2, source, first_seen_at) + drop1/drop2/kept.
+
+    `names` has (node, id_value, id_type); `degrees` (node, degree, hub) for the linked nodes.
+    """
+    info = f"SELECT n.node, n.id_type, n.id_value, d.hub FROM {names} AS n JOIN {degrees} AS d ON n.node = d.node"
     sides = dropped_sides_sql(plan, half_links_sql(f"SELECT * FROM {links}"), info)
-    hubs = f"(SELECT node FROM {nodes} WHERE hub)"
+    hubs = f"(SELECT node FROM {degrees} WHERE hub)"
     if sides is None:
         drops, joins = "CAST(NULL AS VARCHAR) AS drop1, CAST(NULL AS VARCHAR) AS drop2", ""
         free = "TRUE"
@@ -62,26 +65,29 @@ def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -
         f"JOIN {w('n0')} AS b ON r.id2 = b.id_value AND r.id2_type = b.id_type "
         "WHERE NOT (r.id1 = r.id2 AND r.id1_type = r.id2_type)"
     )
+    # One row per link: its earliest sighting and, of those, the smallest source; the join back
+    # to l0 is needed only for links seen from more than one source.
     adapter.execute(
-        f"CREATE OR REPLACE TABLE {w('l1')} AS SELECT n1, n2, MIN(first_seen_at) AS first_seen_at "
-        f"FROM {w('l0')} GROUP BY n1, n2"
+        f"CREATE OR REPLACE TABLE {w('l2')} AS WITH g AS (SELECT n1, n2, MIN(first_seen_at) AS fs, "
+        f"MIN(source) AS smin, MAX(source) AS smax FROM {w('l0')} GROUP BY n1, n2) "
+        "SELECT n1, n2, smin AS source, fs AS first_seen_at FROM g WHERE smin = smax "
+        f"UNION ALL SELECT g.n1, g.n2, MIN(x.source), g.fs FROM g JOIN {w('l0')} AS x ON g.n1 = x.n1 AND g.n2 = x.n2 "
+        "AND g.fs = x.first_seen_at WHERE g.smin <> g.smax GROUP BY g.n1, g.n2, g.fs"
     )
+    # Degrees and hub flags of the linked nodes only: integers, so the ids' strings are not copied again.
     adapter.execute(
-        f"CREATE OR REPLACE TABLE {w('l2')} AS SELECT l.n1, l.n2, MIN(x.source) AS source, l.first_seen_at "
-        f"FROM {w('l1')} AS l JOIN {w('l0')} AS x ON l.n1 = x.n1 AND l.n2 = x.n2 "
-        "AND l.first_seen_at = x.first_seen_at GROUP BY l.n1, l.n2, l.first_seen_at"
+        f"CREATE OR REPLACE TABLE {w('deg')} AS SELECT d.node, d.degree, d.degree > {hub_threshold_sql(plan, 'n.id_type')} AS hub "
+        f"FROM ({degree_sql('SELECT n1, n2 FROM ' + w('l2'))}) AS d JOIN {w('n0')} AS n ON d.node = n.node"
     )
-    adapter.execute(
-        f"CREATE OR REPLACE TABLE {w('n1')} AS SELECT n.node, n.id_value, n.id_type, n.first_seen_at, "
-        "COALESCE(d.degree, 0) AS degree, "
-        f"COALESCE(d.degree, 0) > {hub_threshold_sql(plan, 'n.id_type')} AS hub "
-        f"FROM {w('n0')} AS n LEFT JOIN ({degree_sql('SELECT n1, n2 FROM ' + w('l1'))}) AS d ON n.node = d.node"
-    )
-    l2, n1 = w("l2"), w("n1")
-    adapter.execute(f"CREATE OR REPLACE TABLE {w('links')} AS {links_with_guards_sql(plan, l2, n1, run_id)}")
+    n0, deg = w("n0"), w("deg")
+    adapter.execute(f"CREATE OR REPLACE TABLE {w('links')} AS {links_with_guards_sql(plan, w('l2'), n0, deg, run_id)}")
     cc = connected_components(adapter, f"SELECT n1 AS a, n2 AS b FROM {w('links')} WHERE kept", w("labels"), w("cc"))
+    nodes = (
+        "SELECT n.node, n.id_value, n.id_type, n.first_seen_at, COALESCE(d.degree, 0) AS degree, "
+        f"COALESCE(d.degree, 0) > {hub_threshold_sql(plan, 'n.id_type')} AS hub FROM {n0} AS n LEFT JOIN {deg} AS d ON n.node = d.node"
+    )
     labels = f"SELECT * FROM {w('labels')}"
-    adapter.execute(f"CREATE OR REPLACE TABLE {w('nodes')} AS {assigned_nodes_sql(plan, f'SELECT * FROM {n1}', labels, run_id)}")
+    adapter.execute(f"CREATE OR REPLACE TABLE {w('nodes')} AS {assigned_nodes_sql(plan, nodes, labels, run_id)}")
     merged = 0
     if adapter.table_exists(t.nodes):
         old = f"SELECT id_value, id_type, main_id FROM {t.nodes}"
@@ -93,6 +99,6 @@ def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -
         adapter.swap_in(w("nodes"), t.nodes)
         if merged:
             adapter.execute(f"INSERT INTO {t.merges} SELECT * FROM {w('merges')}")
-    for name in ("n0", "l0", "l1", "l2", "n1", "labels", "merges"):
+    for name in ("n0", "l0", "l2", "deg", "labels", "merges"):
         adapter.execute(f"DROP TABLE IF EXISTS {w(name)}")
     return cc, merged
