@@ -102,6 +102,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=7)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--db", default=None, help="DuckDB file (default: a temp file)")
+    ap.add_argument("--keep-insertion-order", action="store_true",
+                    help="leave DuckDB's preserve_insertion_order on (default: off, as the stitcher needs no order)")
     ap.add_argument("--profile", type=int, default=0, metavar="N",
                     help="print the N slowest statements of each stitch")
     ap.add_argument("--quality", nargs=2, type=int, metavar=("USERS", "DAYS"),
@@ -114,6 +116,8 @@ def main() -> None:
     p = plan()
     with DuckDBAdapter(db) as adapter:
         adapter.execute(f"SET threads = {args.threads}")
+        if not args.keep_insertion_order:  # the stitcher never relies on unordered row order
+            adapter.execute("SET preserve_insertion_order = false")
         timings = _time_statements(adapter) if args.profile else None
         make_events(adapter, "ev", args.people, args.edges, args.days)
         end = START + timedelta(days=args.days)

@@ -26,7 +26,7 @@ from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.sqlbits import lit, ts_lit
 from profiles_pipeline.identity.tables import StitcherTables
 
-_SCRATCH = ("pn", "dk", "nd", "pl0", "pl", "ld", "t", "hub", "tp", "lt", "info", "lnew", "s", "labels", "cur", "unew", "merges")
+_SCRATCH = ("pn", "dk", "nd", "pl0", "pl", "ld", "t", "tl", "hub", "tp", "lt", "info", "lnew", "s", "labels", "cur", "unew", "merges")
 
 
 def _ingest(adapter, t: StitcherTables, rows: str) -> None:
@@ -76,15 +76,24 @@ def _ingest(adapter, t: StitcherTables, rows: str) -> None:
     )
 
 
+def _links_at(links: str, nodes_sql: str) -> str:
+    """Rows of `links` with an end in `nodes_sql`: two semi-joins rather than an OR over both ends."""
+    return (
+        f"SELECT * FROM {links} WHERE n1 IN {nodes_sql} "
+        f"UNION ALL SELECT * FROM {links} WHERE n2 IN {nodes_sql} AND n1 NOT IN {nodes_sql}"
+    )
+
+
 def _guards(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> None:
     """Degrees and hub flags for T, then every link at T' with its re-judged sides (`lnew`)."""
     w = t.work
     adapter.execute(f"CREATE OR REPLACE TABLE {w('t')} AS SELECT n1 AS node FROM {w('ld')} UNION SELECT n2 FROM {w('ld')}")
     in_t = f"(SELECT node FROM {w('t')})"
-    touching = (
-        f"SELECT n1, n2 FROM {t.links} WHERE n1 IN {in_t} OR n2 IN {in_t} "
+    adapter.execute(
+        f"CREATE OR REPLACE TABLE {w('tl')} AS SELECT n1, n2 FROM ({_links_at(t.links, in_t)}) AS _l "
         f"UNION ALL SELECT n1, n2 FROM {w('ld')} WHERE is_new"
     )
+    touching = f"SELECT n1, n2 FROM {w('tl')}"
     info_all = (
         f"(SELECT node, id_value, id_type, first_seen_at, degree, hub FROM {t.nodes} "
         f"UNION ALL SELECT node, id_value, id_type, first_seen_at, 0, FALSE FROM {w('nd')} WHERE is_new)"
@@ -105,8 +114,7 @@ def _guards(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> None
     adapter.execute(
         f"CREATE OR REPLACE TABLE {w('lt')} AS SELECT l.n1, l.n2, COALESCE(d.source, l.source) AS source, "
         "COALESCE(d.first_seen_at, l.first_seen_at) AS first_seen_at, l.drop1, l.drop2, l.kept AS old_kept "
-        f"FROM {t.links} AS l LEFT JOIN {w('ld')} AS d ON l.n1 = d.n1 AND l.n2 = d.n2 "
-        f"WHERE l.n1 IN {in_tp} OR l.n2 IN {in_tp} "
+        f"FROM ({_links_at(t.links, in_tp)}) AS l LEFT JOIN {w('ld')} AS d ON l.n1 = d.n1 AND l.n2 = d.n2 "
         f"UNION ALL SELECT n1, n2, source, first_seen_at, NULL, NULL, FALSE FROM {w('ld')} WHERE is_new"
     )
     adapter.execute(
