@@ -27,7 +27,10 @@ DAY1, DAY2 = date(2026, 1, 1), date(2026, 1, 2)
 
 def _tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorResult:
     sensor = defs.resolve_sensor_def(LANDING_SENSOR)
-    return sensor(dg.build_sensor_context(cursor=cursor, instance=instance, definitions=defs))
+    # Contexts are closed so the instance they hold does not outlive the test (Dagster keeps it in
+    # a context variable that later definition loads in the same process would find disposed).
+    with dg.build_sensor_context(cursor=cursor, instance=instance, definitions=defs) as context:
+        return sensor(context)
 
 
 def test_landing_sensor_requests_new_days_and_reruns_changed_files(tmp_path: Path) -> None:
@@ -72,8 +75,8 @@ def test_schedule_runs_yesterday_each_morning(tmp_path: Path) -> None:
     assert schedule.cron_schedule == "0 6 * * *"
     with dg.instance_for_test() as instance:
         morning = datetime(2026, 3, 15, 6, 0, tzinfo=UTC)
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=morning)
-        requests = list(schedule.evaluate_tick(context).run_requests or [])
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=morning) as context:
+            requests = list(schedule.evaluate_tick(context).run_requests or [])
     assert [r.partition_key for r in requests] == ["2026-03-14"]
 
 
@@ -113,7 +116,9 @@ def test_warehouse_sensor_requests_days_whose_inputs_changed(tmp_path: Path) -> 
     sensor = warehouse_events_sensor(daily_job(daily_partitions(graph)), sources, daily_partitions(graph))
     resources = {"warehouse": WarehouseResource(project_dir=str(tmp_path))}
     with dg.instance_for_test() as instance:
-        first = sensor(dg.build_sensor_context(cursor=None, instance=instance, resources=resources))
+        with dg.build_sensor_context(cursor=None, instance=instance, resources=resources) as context:
+            first = sensor(context)
         assert [r.partition_key for r in first.run_requests] == ["2026-01-02"]
-        again = sensor(dg.build_sensor_context(cursor=first.cursor, instance=instance, resources=resources))
+        with dg.build_sensor_context(cursor=first.cursor, instance=instance, resources=resources) as context:
+            again = sensor(context)
         assert again.run_requests == []
