@@ -11,21 +11,34 @@ from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.sqlbits import lit
 
 
-def assigned_nodes_sql(plan: StitcherPlan, nodes_sql: str, labels_sql: str, run_id: str) -> str:
+def main_ids_sql(plan: StitcherPlan, names_sql: str, labels_sql: str) -> str:
+    """(comp, main_id) per cluster, from `names_sql` (node, id_value, id_type, first_seen_at).
+
+    `labels_sql` (node, label) covers the linked nodes; the others are their own cluster. The
+    earliest time per cluster is found on integers and timestamps alone; only the few ids
+    seen at that time have their strings read.
+    """
+    comps = (
+        f"SELECT n.node, COALESCE(l.label, n.node) AS comp, n.first_seen_at FROM ({names_sql}) AS n "
+        f"LEFT JOIN ({labels_sql}) AS l ON n.node = l.node"
+    )
+    return (
+        f"WITH c AS ({comps}), cm AS (SELECT comp, MIN(first_seen_at) AS fs FROM c GROUP BY comp), "
+        "e AS (SELECT c.node, c.comp FROM c JOIN cm ON c.comp = cm.comp AND c.first_seen_at = cm.fs) "
+        f"SELECT e.comp, md5({lit(plan.entity)} || chr(1) || MIN(n.id_type || chr(1) || n.id_value)) AS main_id "
+        f"FROM e JOIN ({names_sql}) AS n ON e.node = n.node GROUP BY e.comp"
+    )
+
+
+def assigned_nodes_sql(plan: StitcherPlan, nodes_sql: str, labels_sql: str, main_ids: str, run_id: str) -> str:
     """Nodes (node, id_value, id_type, first_seen_at, degree, hub) with comp and main_id added.
 
-    `labels_sql` (node, label) covers the linked nodes; the others are their own cluster.
+    `main_ids` is a table built from `main_ids_sql` over the same nodes and labels.
     """
-    key = "x.id_type || chr(1) || x.id_value"
     return (
-        f"WITH x AS (SELECT n.node, n.id_value, n.id_type, n.first_seen_at, n.degree, n.hub, "
-        f"COALESCE(l.label, n.node) AS comp FROM ({nodes_sql}) AS n LEFT JOIN ({labels_sql}) AS l "
-        "ON n.node = l.node), "
-        "cm AS (SELECT comp, MIN(first_seen_at) AS fs FROM x GROUP BY comp), "
-        f"mk AS (SELECT x.comp, md5({lit(plan.entity)} || chr(1) || MIN({key})) AS main_id FROM x JOIN cm "
-        "ON x.comp = cm.comp AND x.first_seen_at = cm.fs GROUP BY x.comp) "
-        "SELECT x.node, x.id_value, x.id_type, x.first_seen_at, x.degree, x.hub, x.comp, "
-        f"mk.main_id, {lit(run_id)} AS decided_run_id FROM x JOIN mk ON x.comp = mk.comp"
+        "SELECT n.node, n.id_value, n.id_type, n.first_seen_at, n.degree, n.hub, m.comp, m.main_id, "
+        f"{lit(run_id)} AS decided_run_id FROM ({nodes_sql}) AS n LEFT JOIN ({labels_sql}) AS l "
+        f"ON n.node = l.node JOIN {main_ids} AS m ON COALESCE(l.label, n.node) = m.comp"
     )
 
 

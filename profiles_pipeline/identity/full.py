@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from profiles_pipeline.identity.assign import assigned_nodes_sql, merges_sql
+from profiles_pipeline.identity.assign import assigned_nodes_sql, main_ids_sql, merges_sql
 from profiles_pipeline.identity.components import ComponentsResult, connected_components
 from profiles_pipeline.identity.guards import (
     degree_sql,
@@ -87,7 +87,8 @@ def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -
         f"COALESCE(d.degree, 0) > {hub_threshold_sql(plan, 'n.id_type')} AS hub FROM {n0} AS n LEFT JOIN {deg} AS d ON n.node = d.node"
     )
     labels = f"SELECT * FROM {w('labels')}"
-    adapter.execute(f"CREATE OR REPLACE TABLE {w('nodes')} AS {assigned_nodes_sql(plan, nodes, labels, run_id)}")
+    adapter.execute(f"CREATE OR REPLACE TABLE {w('mk')} AS {main_ids_sql(plan, f'SELECT * FROM {n0}', labels)}")
+    adapter.execute(f"CREATE OR REPLACE TABLE {w('nodes')} AS {assigned_nodes_sql(plan, nodes, labels, w('mk'), run_id)}")
     merged = 0
     if adapter.table_exists(t.nodes):
         old = f"SELECT id_value, id_type, main_id FROM {t.nodes}"
@@ -99,6 +100,6 @@ def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -
         adapter.swap_in(w("nodes"), t.nodes)
         if merged:
             adapter.execute(f"INSERT INTO {t.merges} SELECT * FROM {w('merges')}")
-    for name in ("n0", "l0", "l2", "deg", "labels", "merges"):
+    for name in ("n0", "l0", "l2", "deg", "labels", "mk", "merges"):
         adapter.execute(f"DROP TABLE IF EXISTS {w(name)}")
     return cc, merged

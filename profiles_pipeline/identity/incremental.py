@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from profiles_pipeline.identity.assign import assigned_nodes_sql, merges_sql
+from profiles_pipeline.identity.assign import assigned_nodes_sql, main_ids_sql, merges_sql
 from profiles_pipeline.identity.components import ComponentsResult, connected_components
 from profiles_pipeline.identity.guards import (
     degree_sql,
@@ -26,7 +26,7 @@ from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.sqlbits import lit, ts_lit
 from profiles_pipeline.identity.tables import StitcherTables
 
-_SCRATCH = ("pn", "dk", "nd", "pl0", "pl", "ld", "t", "tl", "hub", "tp", "lt", "info", "lnew", "s", "labels", "cur", "unew", "merges")
+_SCRATCH = ("pn", "dk", "nd", "pl0", "pl", "ld", "t", "tl", "hub", "tp", "lt", "info", "lnew", "s", "labels", "mk", "cur", "unew", "merges")
 
 
 def _ingest(adapter, t: StitcherTables, rows: str) -> None:
@@ -161,16 +161,18 @@ def _recluster(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> C
         f"CREATE OR REPLACE TABLE {w('cur')} AS SELECT n.node, n.id_value, n.id_type, "
         "COALESCE(d.first_seen_at, n.first_seen_at) AS first_seen_at, COALESCE(h.degree, n.degree) AS degree, "
         "COALESCE(h.hub, n.hub) AS hub, n.comp, n.main_id AS old_main_id, s.node IS NOT NULL AS in_s "
-        f"FROM {t.nodes} AS n LEFT JOIN {w('nd')} AS d ON n.node = d.node LEFT JOIN {w('hub')} AS h ON n.node = h.node "
-        f"LEFT JOIN {w('s')} AS s ON n.node = s.node WHERE s.node IS NOT NULL OR h.node IS NOT NULL "
+        f"FROM (SELECT * FROM {t.nodes} WHERE node IN (SELECT node FROM {w('s')} UNION SELECT node FROM {w('hub')})) AS n "
+        f"LEFT JOIN {w('nd')} AS d ON n.node = d.node LEFT JOIN {w('hub')} AS h ON n.node = h.node "
+        f"LEFT JOIN {w('s')} AS s ON n.node = s.node "
         "UNION ALL SELECT d.node, d.id_value, d.id_type, d.first_seen_at, COALESCE(h.degree, 0), COALESCE(h.hub, FALSE), "
         f"CAST(NULL AS BIGINT), CAST(NULL AS VARCHAR), TRUE FROM {w('nd')} AS d LEFT JOIN {w('hub')} AS h "
         "ON d.node = h.node WHERE d.is_new"
     )
     current = f"SELECT node, id_value, id_type, first_seen_at, degree, hub FROM {w('cur')} WHERE in_s"
     labels = f"SELECT * FROM {w('labels')}"
+    adapter.execute(f"CREATE OR REPLACE TABLE {w('mk')} AS {main_ids_sql(plan, current, labels)}")
     adapter.execute(
-        f"CREATE OR REPLACE TABLE {w('unew')} AS {assigned_nodes_sql(plan, current, labels, run_id)} "
+        f"CREATE OR REPLACE TABLE {w('unew')} AS {assigned_nodes_sql(plan, current, labels, w('mk'), run_id)} "
         f"UNION ALL SELECT node, id_value, id_type, first_seen_at, degree, hub, comp, old_main_id, {lit(run_id)} "
         f"FROM {w('cur')} WHERE NOT in_s"
     )

@@ -92,7 +92,9 @@ def stitch(
         passes, mode, dml = cc.passes, "full", [f"UPDATE {t.days} SET applied = ({complete})"]
     elif pending:
         in_days = ", ".join(date_lit(d) for d in pending)
-        rows = f"(SELECT * FROM {t.day_edges} WHERE day IN ({in_days}) AND first_seen_at <= {ts_lit(end_time)})"
+        # The range lets the engine skip the stored days' blocks by their min/max before the IN list.
+        span = f"day BETWEEN {date_lit(pending[0])} AND {date_lit(pending[-1])}"
+        rows = f"(SELECT * FROM {t.day_edges} WHERE {span} AND day IN ({in_days}) AND first_seen_at <= {ts_lit(end_time)})"
         cc, merges, dml = incremental_merge(adapter, plan, rows, end_time, run_id)
         passes, mode = cc.passes, "incremental"
         dml.append(f"UPDATE {t.days} SET applied = TRUE WHERE day IN ({in_days}) AND {complete}")
