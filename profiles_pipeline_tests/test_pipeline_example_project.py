@@ -64,7 +64,11 @@ def test_both_days_succeed_and_every_check_passes(runs) -> None:
 
 def test_every_asset_of_the_graph_is_materialized_with_metadata(runs, project) -> None:
     meta = _metadata(runs[DAY2])
-    assert set(meta) == {
+    features = {k for k in meta if k.startswith("features/user/")}
+    assert "features/user/days_since_last_seen" in features and len(features) == 18
+    assert meta["features/user/total_revenue"]["type"] in ("DOUBLE", "DECIMAL(38,2)", "FLOAT")
+    assert 0.0 <= meta["features/user/total_revenue"]["null_share"] <= 1.0
+    assert set(meta) - features == {
         "inputs/identifies", "inputs/tracks", "inputs/pages", "inputs/order_completed",
         "identity/user_id_stitcher/edges", "identity/user_id_stitcher/id_graph", "features/user",
         "feature_views/user_features_by_email", "feature_tables/user_profile", "cohorts/known_users",

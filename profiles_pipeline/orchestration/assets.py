@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from profiles_pipeline.orchestration.checks import check_specs, evaluate_checks
-from profiles_pipeline.orchestration.metadata import result_metadata
+from profiles_pipeline.orchestration.metadata import metadata_value, result_metadata
 from profiles_pipeline.orchestration.partitions import PREVIOUS_DAY, daily_partitions, run_context
 from profiles_pipeline.orchestration.resources import WarehouseResource
 from profiles_pipeline.pipeline.graph import ProjectGraph, Step
@@ -42,14 +42,33 @@ def _deps(step: Step) -> list[dg.AssetDep]:
 def _step_asset(
     step: Step, graph: ProjectGraph, partitions: dg.DailyPartitionsDefinition
 ) -> dg.AssetsDefinition:
-    @dg.asset(
+    """One asset per step; a step with parts is a multi-asset whose parts hang off the step's
+    own asset (built in the same run, so the step's sources are scanned once)."""
+    tags = {**step.tags, "profiles/kind": step.kind}
+    main = dg.AssetSpec(
         key=asset_key(step),
         deps=_deps(step),
-        partitions_def=partitions,
-        kinds={graph.warehouse_kind},
-        group_name=step.group,
         description=step.description,
-        tags={**step.tags, "profiles/kind": step.kind},
+        group_name=step.group,
+        kinds={graph.warehouse_kind},
+        tags=tags,
+    )
+    parts = [
+        dg.AssetSpec(
+            key=dg.AssetKey(list(part.key)),
+            deps=[main.key],
+            description=part.description,
+            group_name=step.group,
+            kinds={graph.warehouse_kind},
+            tags={"profiles/kind": "feature"},
+        )
+        for part in step.parts
+    ]
+
+    @dg.multi_asset(
+        name="__".join(step.key),
+        specs=[main, *parts],
+        partitions_def=partitions,
         check_specs=check_specs(step, partitions),
         pool=pool_name(graph),
     )
@@ -60,7 +79,17 @@ def _step_asset(
         ctx = run_context(context.partition_key, context.run_id, rebase=rebase)
         with warehouse.get_adapter() as adapter:
             result = step.run(adapter, ctx)
-            yield dg.MaterializeResult(metadata=result_metadata(result))
+            yield dg.MaterializeResult(asset_key=main.key, metadata=result_metadata(result))
+            for part, spec in zip(step.parts, parts, strict=True):
+                figures = result.part_metadata.get(part.column, {})
+                yield dg.MaterializeResult(
+                    asset_key=spec.key,
+                    metadata={
+                        k: v
+                        for k, v in ((k, metadata_value(k, v)) for k, v in figures.items())
+                        if v is not None
+                    },
+                )
             yield from evaluate_checks(step, adapter, ctx, result)
 
     return _asset

@@ -93,7 +93,9 @@ def run_local(
                 partition_key=day.isoformat(),
                 instance=instance,
                 run_config=QUIET_LOGS,
-                asset_selection=[dg.AssetKey(list(s.key)) for s in steps],
+                asset_selection=[
+                    dg.AssetKey(list(k)) for s in steps for k in (s.key, *(p.key for p in s.parts))
+                ],
                 tags=tags,
                 raise_on_error=False,
             )

@@ -31,9 +31,7 @@ def feature_view_checks(project: Project, entity: str) -> tuple[StepCheck, ...]:
         names = sorted(c for c in present if c not in (main_id, "valid_at"))
         if not names:
             return CheckOutcome(True, "no feature columns", {})
-        exprs = ", ".join(f"AVG(CASE WHEN {n} IS NULL THEN 1.0 ELSE 0.0 END) AS {n}" for n in names)
-        rates = dict(zip(names, adapter.fetch(f"SELECT {exprs} FROM {view}")[0], strict=True))
-        rates = {n: round(float(r or 0.0), 4) for n, r in rates.items()}
+        rates = null_shares(adapter, view, names)
         over = {n: rates.get(n) for n, limit in bounds.items() if n not in rates or rates[n] > limit}
         text = ("null rates within bounds" if not over else
                 "over their max_null_rate: " + ", ".join(f"{n}={r}" for n, r in over.items()))
@@ -44,6 +42,15 @@ def feature_view_checks(project: Project, entity: str) -> tuple[StepCheck, ...]:
         StepCheck("null_rates", "Share of nulls per feature; vars listed under checks.max_null_rate "
                   "in pb_project.yaml must stay within their bound.", False, null_rates),
     )
+
+
+def null_shares(adapter: WarehouseAdapter, relation: str, columns: list[str]) -> dict[str, float]:
+    """Share of rows where each column is null, in one scan."""
+    if not columns:
+        return {}
+    exprs = ", ".join(f"AVG(CASE WHEN {n} IS NULL THEN 1.0 ELSE 0.0 END) AS {n}" for n in columns)
+    row = adapter.fetch(f"SELECT {exprs} FROM {relation}")[0]
+    return {n: round(float(r or 0.0), 4) for n, r in zip(columns, row, strict=True)}
 
 
 def record_cohort_size(adapter: WarehouseAdapter, ctx: RunContext, table: str, result: StepResult) -> None:

@@ -4,6 +4,7 @@ exists); at run time each step plans the features as of its end_time and builds 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from profiles_pipeline.features import plan_features, run_step
@@ -11,9 +12,10 @@ from profiles_pipeline.features.plan import PlanStep
 from profiles_pipeline.pipeline.feature_checks import (
     cohort_checks,
     feature_view_checks,
+    null_shares,
     record_cohort_size,
 )
-from profiles_pipeline.pipeline.graph import RunContext, Step, StepResult
+from profiles_pipeline.pipeline.graph import RunContext, Step, StepPart, StepResult
 from profiles_pipeline.pipeline.tables import column_types, preview_markdown
 from profiles_pipeline.spec.model_types import (
     EntityCohortModel,
@@ -78,11 +80,12 @@ def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]
         for var in project.entity_vars_for(entity.name) + project.input_vars_for(entity.name):
             if var.from_:
                 upstream |= sources.keys(var.from_)
-        n = sum(1 for v in project.entity_vars_for(entity.name) if v.is_feature)
-        steps.append(_step(project, features_key, "features", f"{n} features of {entity.name} "
+        parts = _feature_parts(project, entity.name)
+        steps.append(_step(project, features_key, "features", f"{len(parts)} features of {entity.name} "
                            f"(entity vars, input vars) and {entity.name}_feature_view, as of the "
                            "partition's end.", "features", upstream,
-                           checks=feature_view_checks(project, entity.name)))
+                           checks=feature_view_checks(project, entity.name), parts=parts,
+                           after=functools.partial(_describe_features, parts)))
         for view in entity.feature_views.using_ids:
             steps.append(_step(project, ("feature_views", view.name), "feature_view",
                                f"Features of {entity.name} keyed by {view.id}.", "features",
@@ -109,6 +112,27 @@ def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]
     return steps
 
 
+def _feature_parts(project: Project, entity: str) -> tuple[StepPart, ...]:
+    """One asset per `is_feature` entity var, keyed features/<entity>/<var>."""
+    parts = []
+    for var in project.entity_vars_for(entity):
+        if var.is_feature:
+            source = f" from {var.from_}" if var.from_ else " (derived)"
+            text = var.description or f"entity_var {var.name}: {var.select}{source}"
+            parts.append(StepPart(("features", entity, var.name), var.name, text))
+    return tuple(parts)
+
+
+def _describe_features(
+    parts: tuple[StepPart, ...], adapter: WarehouseAdapter, ctx: RunContext, view: str, result: StepResult
+) -> None:
+    """Per feature: its type and share of nulls in the feature view (one scan for all)."""
+    types = result.columns
+    names = [p.column for p in parts if p.column in types]
+    for name, share in null_shares(adapter, view, names).items():
+        result.part_metadata[name] = {"type": types[name], "null_share": share}
+
+
 def _cohort_description(m: EntityCohortModel) -> str:
     parent = m.model_spec.extends or "the whole entity"
     filters = m.model_spec.filter_sql()
@@ -118,6 +142,7 @@ def _cohort_description(m: EntityCohortModel) -> str:
 def _step(
     project: Project, key: Key, kind, description: str, group: str, upstream: set[Key],
     checks=(), after: Callable[[WarehouseAdapter, RunContext, str, StepResult], None] | None = None,
+    parts: tuple[StepPart, ...] = (),
 ) -> Step:
     def run(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
         plan = plan_features(project, adapter, end_time=ctx.end_time)
@@ -141,7 +166,8 @@ def _step(
             after(adapter, ctx, main, result)
         return result
 
-    return Step(key, kind, description, group, tuple(sorted(upstream)), run, checks=tuple(checks))
+    return Step(key, kind, description, group, tuple(sorted(upstream)), run, checks=tuple(checks),
+                parts=parts)
 
 
 def _main_table(steps: list[PlanStep]) -> str | None:

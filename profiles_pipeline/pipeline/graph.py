@@ -40,6 +40,8 @@ class StepResult:
     preview_markdown: str | None = None
     #: Extra files (e.g. an HTML report) written by the step.
     artifacts: dict[str, str] = field(default_factory=dict)
+    #: Figures per `StepPart.column` (e.g. a feature's null share), for the parts' assets.
+    part_metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int | None:
@@ -64,6 +66,17 @@ class StepCheck:
 
 
 @dataclass(frozen=True)
+class StepPart:
+    """One column of a step's output shown as an asset of its own (one feature of an entity).
+
+    Parts are built by their step's single run, so the step's sources are still scanned once."""
+
+    key: tuple[str, ...]
+    column: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Step:
     """One node of the project graph (one Dagster asset)."""
 
@@ -77,6 +90,7 @@ class Step:
     #: Set where the step's output at day D builds on its own output at day D-1.
     cumulative: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    parts: tuple[StepPart, ...] = ()
 
     @property
     def path(self) -> str:
