@@ -90,14 +90,15 @@ def is_aggregate(node: exp.Expression) -> bool:
 
 
 def has_aggregate(tree: exp.Expression) -> bool:
-    return any(is_aggregate(n) and not _inside_window(n) for n in tree.walk())
+    return any(is_aggregate(n) and not inside_window(n) for n in tree.walk())
 
 
 def has_window_function(tree: exp.Expression) -> bool:
     return any(isinstance(n, (*WINDOW_FUNCTIONS, exp.Window)) for n in tree.walk())
 
 
-def _inside_window(node: exp.Expression) -> bool:
+def inside_window(node: exp.Expression) -> bool:
+    """Whether `node` sits inside an OVER (...) clause."""
     parent = node.parent
     while parent is not None:
         if isinstance(parent, exp.Window):

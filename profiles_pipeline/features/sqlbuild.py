@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from profiles_pipeline.features.definitions import Window
-from profiles_pipeline.features.snippets import WINDOW_FUNCTIONS, is_aggregate
+from profiles_pipeline.features.snippets import WINDOW_FUNCTIONS, inside_window, is_aggregate
 
 #: Aggregates that return NULL over zero rows (so a `where` needs no presence guard).
 _COUNTING = (exp.Count, exp.CountIf, exp.ApproxDistinct)
@@ -40,7 +40,7 @@ def add_filter(tree: exp.Expression, cond: exp.Expression) -> exp.Expression:
     tree = tree.copy()
     targets = [
         n for n in tree.walk()
-        if not _in_window(n)
+        if not inside_window(n)
         and ((isinstance(n, exp.Filter) and is_aggregate(n.this))
              or (is_aggregate(n) and not isinstance(n.parent, exp.Filter)))
     ]
@@ -73,7 +73,7 @@ def windowed(tree: exp.Expression, window: Window, partition: list[exp.Expressio
     targets = [
         n for n in tree.walk()
         if (isinstance(n, WINDOW_FUNCTIONS) or is_aggregate(n))
-        and not _in_window(n) and not _has_aggregate_ancestor(n)
+        and not inside_window(n) and not _has_aggregate_ancestor(n)
     ]
     for node in targets:
         inner = node.parent if isinstance(node.parent, exp.IgnoreNulls | exp.RespectNulls) else node
@@ -91,15 +91,6 @@ def windowed(tree: exp.Expression, window: Window, partition: list[exp.Expressio
             return over
         inner.replace(over)
     return tree
-
-
-def _in_window(node: exp.Expression) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if isinstance(parent, exp.Window):
-            return True
-        parent = parent.parent
-    return False
 
 
 def _has_aggregate_ancestor(node: exp.Expression) -> bool:
