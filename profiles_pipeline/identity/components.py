@@ -33,17 +33,19 @@ class ComponentsResult:
 
 
 def connected_components(
-    adapter, edges_sql: str, out_table: str, work_prefix: str, seed: int = 0, prime: int = P
+    adapter, edges_sql: str, out_table: str, work_prefix: str, seed: int = 0, prime: int = P, temp: bool = False
 ) -> ComponentsResult:
     """Label every node that appears in `edges_sql` (columns a, b: BIGINT node keys < `prime`).
 
     Nodes without edges are not in the output; callers give them their own label. `prime` is
-    a parameter only so tests can force rank collisions across passes.
+    a parameter only so tests can force rank collisions across passes. `temp` makes the work
+    tables session-only TEMP tables: never written to the log, so small runs pay no commit syncs.
     """
     rng = random.Random(seed)
+    kind = "TEMP TABLE" if temp else "TABLE"
     e0 = f"{work_prefix}_e0"
     adapter.execute(
-        f"CREATE OR REPLACE TABLE {e0} AS SELECT DISTINCT s, d FROM ("
+        f"CREATE OR REPLACE {kind} {e0} AS SELECT DISTINCT s, d FROM ("
         f"SELECT a AS s, b AS d FROM ({edges_sql}) AS _x WHERE a <> b "
         f"UNION ALL SELECT b AS s, a AS d FROM ({edges_sql}) AS _y WHERE a <> b) AS _u"
     )
@@ -55,44 +57,44 @@ def connected_components(
         a, b = rng.randrange(1, prime), rng.randrange(0, prime)
         m, nxt = f"{work_prefix}_m{passes}", f"{work_prefix}_e{passes + 1}"
         adapter.execute(
-            f"CREATE OR REPLACE TABLE {m} AS SELECT s AS v, "
+            f"CREATE OR REPLACE {kind} {m} AS SELECT s AS v, "
             f"LEAST((s * {a} + {b}) % {prime}, MIN((d * {a} + {b}) % {prime})) AS r FROM {edges} GROUP BY s"
         )
         adapter.execute(
-            f"CREATE OR REPLACE TABLE {nxt} AS SELECT DISTINCT m1.r AS s, m2.r AS d FROM {edges} AS e "
+            f"CREATE OR REPLACE {kind} {nxt} AS SELECT DISTINCT m1.r AS s, m2.r AS d FROM {edges} AS e "
             f"JOIN {m} AS m1 ON e.s = m1.v JOIN {m} AS m2 ON e.d = m2.v WHERE m1.r <> m2.r"
         )
         adapter.execute(f"DROP TABLE IF EXISTS {edges}")
         maps.append(m)
         edges, passes = nxt, passes + 1
     adapter.execute(f"DROP TABLE IF EXISTS {edges}")
-    _resolve(adapter, maps, out_table, work_prefix, prime)
+    _resolve(adapter, maps, out_table, work_prefix, prime, kind)
     return ComponentsResult(out_table, passes, True, adapter.row_count(out_table))
 
 
-def _resolve(adapter, maps: list[str], out_table: str, work_prefix: str, prime: int) -> None:
+def _resolve(adapter, maps: list[str], out_table: str, work_prefix: str, prime: int, kind: str) -> None:
     """Compose the per-pass maps from the last back to the first, then name each label by its smallest node.
 
     A vertex that stops contracting at pass i keeps the rank of pass i; ranks of different
     passes live in different spaces, so a final label is (pass, rank) packed as pass*prime + rank.
     """
     if not maps:
-        adapter.execute(f"CREATE OR REPLACE TABLE {out_table} (node BIGINT, label BIGINT)")
+        adapter.execute(f"CREATE OR REPLACE {kind} {out_table} (node BIGINT, label BIGINT)")
         return
     last = len(maps) - 1
     acc = f"{work_prefix}_l{last}"
-    adapter.execute(f"CREATE OR REPLACE TABLE {acc} AS SELECT v, CAST({last * prime} AS BIGINT) + r AS r FROM {maps[-1]}")
+    adapter.execute(f"CREATE OR REPLACE {kind} {acc} AS SELECT v, CAST({last * prime} AS BIGINT) + r AS r FROM {maps[-1]}")
     adapter.execute(f"DROP TABLE IF EXISTS {maps[-1]}")
     for i in range(last - 1, -1, -1):
         nxt = f"{work_prefix}_l{i}"
         adapter.execute(
-            f"CREATE OR REPLACE TABLE {nxt} AS SELECT m.v, COALESCE(l.r, CAST({i * prime} AS BIGINT) + m.r) AS r "
+            f"CREATE OR REPLACE {kind} {nxt} AS SELECT m.v, COALESCE(l.r, CAST({i * prime} AS BIGINT) + m.r) AS r "
             f"FROM {maps[i]} AS m LEFT JOIN {acc} AS l ON m.r = l.v"
         )
         adapter.execute(f"DROP TABLE IF EXISTS {acc}")
         acc = nxt
     adapter.execute(
-        f"CREATE OR REPLACE TABLE {out_table} AS SELECT v AS node, MIN(v) OVER (PARTITION BY r) AS label FROM {acc}"
+        f"CREATE OR REPLACE {kind} {out_table} AS SELECT v AS node, MIN(v) OVER (PARTITION BY r) AS label FROM {acc}"
     )
     adapter.execute(f"DROP TABLE IF EXISTS {acc}")
     for m in maps:
