@@ -45,10 +45,10 @@ def _guards(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> None
     in_t = f"(SELECT node FROM {w('t')})"
     adapter.execute(
         f"{_TEMP} {w('lt0')} AS SELECT l.n1, l.n2, COALESCE(d.source, l.source) AS source, "
-        "COALESCE(d.first_seen_at, l.first_seen_at) AS first_seen_at, l.drop1, l.drop2, l.kept AS old_kept "
-        f"FROM {w('lp')} AS l LEFT JOIN {w('ld')} AS d ON l.n1 = d.n1 AND l.n2 = d.n2 "
+        "COALESCE(d.first_seen_at, l.first_seen_at) AS first_seen_at, l.drop1, l.drop2, l.kept AS old_kept, "
+        f"d.n1 IS NOT NULL AS changed FROM {w('lp')} AS l LEFT JOIN {w('ld')} AS d ON l.n1 = d.n1 AND l.n2 = d.n2 "
         f"WHERE l.n1 IN {in_t} OR l.n2 IN {in_t} "
-        f"UNION ALL SELECT n1, n2, source, first_seen_at, NULL, NULL, FALSE FROM {w('ld')} WHERE is_new"
+        f"UNION ALL SELECT n1, n2, source, first_seen_at, NULL, NULL, FALSE, TRUE FROM {w('ld')} WHERE is_new"
     )
     adapter.execute(
         f"{_TEMP} {w('hub')} AS SELECT k.node, COALESCE(d.degree, 0) AS degree, "
@@ -65,8 +65,8 @@ def _guards(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> None
     # Links at neighbours of a flipped hub that are not at T: the only links outside `lp` to re-judge.
     beyond = f"(SELECT node FROM {w('tp')} WHERE node NOT IN {in_t})"
     adapter.execute(
-        f"{_TEMP} {w('lt')} AS SELECT * FROM {w('lt0')} UNION ALL SELECT n1, n2, source, first_seen_at, drop1, drop2, kept "
-        f"FROM ({links_at(t.links, beyond)}) AS _b WHERE n1 NOT IN {in_t} AND n2 NOT IN {in_t}"
+        f"{_TEMP} {w('lt')} AS SELECT * FROM {w('lt0')} UNION ALL SELECT n1, n2, source, first_seen_at, drop1, drop2, kept, "
+        f"FALSE FROM ({links_at(t.links, beyond)}) AS _b WHERE n1 NOT IN {in_t} AND n2 NOT IN {in_t}"
     )
     ends = f"(SELECT n1 FROM {w('lt')} UNION SELECT n2 FROM {w('lt')})"
     names = "n.id_type, n.id_value" if limits(plan) else "CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)"
@@ -82,9 +82,12 @@ def _guards(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> None
     d2 = f"CASE WHEN l.n2 IN {in_tp} THEN s2.reason ELSE l.drop2 END"
     adapter.execute(
         f"{_TEMP} {w('lnew')} AS SELECT n1, n2, source, first_seen_at, drop1, drop2, "
-        "(NOT hub1 AND NOT hub2 AND drop1 IS NULL AND drop2 IS NULL) AS kept, decided_run_id, old_kept FROM ("
+        "(NOT hub1 AND NOT hub2 AND drop1 IS NULL AND drop2 IS NULL) AS kept, decided_run_id, old_kept, "
+        "(changed OR drop1 IS DISTINCT FROM old_drop1 OR drop2 IS DISTINCT FROM old_drop2 "
+        "OR (NOT hub1 AND NOT hub2 AND drop1 IS NULL AND drop2 IS NULL) <> old_kept) AS changed FROM ("
         f"SELECT l.n1, l.n2, l.source, l.first_seen_at, {d1} AS drop1, {d2} AS drop2, h1.hub AS hub1, "
-        f"h2.hub AS hub2, {lit(run_id)} AS decided_run_id, l.old_kept FROM {w('lt')} AS l "
+        f"h2.hub AS hub2, {lit(run_id)} AS decided_run_id, l.old_kept, l.drop1 AS old_drop1, l.drop2 AS old_drop2, "
+        f"l.changed FROM {w('lt')} AS l "
         f"LEFT JOIN ({sides}) AS s1 ON s1.a = l.n1 AND s1.b = l.n2 LEFT JOIN ({sides}) AS s2 ON s2.a = l.n2 AND s2.b = l.n1 "
         f"JOIN {w('info')} AS h1 ON l.n1 = h1.node JOIN {w('info')} AS h2 ON l.n2 = h2.node) AS _x"
     )
@@ -108,11 +111,12 @@ def _recluster(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> C
     adapter.execute(
         f"{_TEMP} {w('cur')} AS SELECT n.node, n.id_value, n.id_type, "
         "COALESCE(d.first_seen_at, n.first_seen_at) AS first_seen_at, COALESCE(h.degree, n.degree) AS degree, "
-        "COALESCE(h.hub, n.hub) AS hub, n.comp, n.main_id AS old_main_id, c.seed = 1 AS in_s, h.node IS NOT NULL AS in_t "
+        "COALESCE(h.hub, n.hub) AS hub, n.comp, n.main_id AS old_main_id, c.seed = 1 AS in_s, "
+        "(d.node IS NOT NULL OR h.degree <> n.degree OR h.hub <> n.hub) AS changed "
         f"FROM {t.nodes} AS n JOIN {w('sc')} AS c ON n.comp = c.comp "
         f"LEFT JOIN {w('nd')} AS d ON n.node = d.node LEFT JOIN {w('hub')} AS h ON n.node = h.node "
         "UNION ALL SELECT d.node, d.id_value, d.id_type, d.first_seen_at, COALESCE(h.degree, 0), COALESCE(h.hub, FALSE), "
-        f"CAST(NULL AS BIGINT), CAST(NULL AS VARCHAR), TRUE, h.node IS NOT NULL FROM {w('nd')} AS d LEFT JOIN {w('hub')} AS h "
+        f"CAST(NULL AS BIGINT), CAST(NULL AS VARCHAR), TRUE, TRUE FROM {w('nd')} AS d LEFT JOIN {w('hub')} AS h "
         "ON d.node = h.node WHERE d.is_new"
     )
     in_s = f"(SELECT node FROM {w('cur')} WHERE in_s)"
@@ -125,10 +129,13 @@ def _recluster(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> C
     current = f"SELECT node, id_value, id_type, first_seen_at, degree, hub FROM {w('cur')} WHERE in_s"
     labels = f"SELECT * FROM {w('labels')}"
     adapter.execute(f"{_TEMP} {w('mk')} AS {main_ids_sql(plan, current, labels)}")
+    # Only rows that differ from the store are rewritten: most of S keeps its cluster and main id.
     adapter.execute(
-        f"{_TEMP} {w('unew')} AS {assigned_nodes_sql(plan, current, labels, w('mk'), run_id)} "
+        f"{_TEMP} {w('unew')} AS SELECT a.* FROM ({assigned_nodes_sql(plan, current, labels, w('mk'), run_id)}) AS a "
+        f"JOIN {w('cur')} AS c ON a.node = c.node "
+        "WHERE c.changed OR a.comp IS DISTINCT FROM c.comp OR a.main_id IS DISTINCT FROM c.old_main_id "
         f"UNION ALL SELECT node, id_value, id_type, first_seen_at, degree, hub, comp, old_main_id, {lit(run_id)} "
-        f"FROM {w('cur')} WHERE NOT in_s AND in_t"
+        f"FROM {w('cur')} WHERE NOT in_s AND changed"
     )
     return cc
 
@@ -147,8 +154,10 @@ def incremental_merge(adapter, plan: StitcherPlan, rows: str, end_time: datetime
     dml = [
         f"DELETE FROM {t.nodes} WHERE node IN (SELECT node FROM {w('unew')})",
         f"INSERT INTO {t.nodes} SELECT * FROM {w('unew')}",
-        f"DELETE FROM {t.links} USING {w('lnew')} AS x WHERE {t.links}.n1 = x.n1 AND {t.links}.n2 = x.n2",
-        f"INSERT INTO {t.links} SELECT n1, n2, source, first_seen_at, drop1, drop2, kept, decided_run_id FROM {w('lnew')}",
+        f"DELETE FROM {t.links} USING (SELECT n1, n2 FROM {w('lnew')} WHERE changed) AS x "
+        f"WHERE {t.links}.n1 = x.n1 AND {t.links}.n2 = x.n2",
+        f"INSERT INTO {t.links} SELECT n1, n2, source, first_seen_at, drop1, drop2, kept, decided_run_id "
+        f"FROM {w('lnew')} WHERE changed",
         f"INSERT INTO {t.merges} SELECT * FROM {w('merges')}",
     ]
     return cc, adapter.row_count(w("merges")), dml
