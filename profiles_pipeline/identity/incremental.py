@@ -94,7 +94,7 @@ def _guards(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> None
 
 
 def _recluster(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> ComponentsResult:
-    """Components and main ids of the affected clusters S; node rows for S ∪ T into `unew`.
+    """Components and main ids of the affected clusters S; the rows of S ∪ T that change into `unew`.
 
     The node store is read once, for the clusters of the seeds and of T (`cur`; the old main
     ids in it feed the merge log).
@@ -112,7 +112,7 @@ def _recluster(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> C
         f"{_TEMP} {w('cur')} AS SELECT n.node, n.id_value, n.id_type, "
         "COALESCE(d.first_seen_at, n.first_seen_at) AS first_seen_at, COALESCE(h.degree, n.degree) AS degree, "
         "COALESCE(h.hub, n.hub) AS hub, n.comp, n.main_id AS old_main_id, c.seed = 1 AS in_s, "
-        "(d.node IS NOT NULL OR h.degree <> n.degree OR h.hub <> n.hub) AS changed "
+        "(d.node IS NOT NULL OR COALESCE(h.degree <> n.degree OR h.hub <> n.hub, FALSE)) AS changed "
         f"FROM {t.nodes} AS n JOIN {w('sc')} AS c ON n.comp = c.comp "
         f"LEFT JOIN {w('nd')} AS d ON n.node = d.node LEFT JOIN {w('hub')} AS h ON n.node = h.node "
         "UNION ALL SELECT d.node, d.id_value, d.id_type, d.first_seen_at, COALESCE(h.degree, 0), COALESCE(h.hub, FALSE), "
