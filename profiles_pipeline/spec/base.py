@@ -43,3 +43,10 @@ class OpenSpecModel(SpecModel):
     """A node where pb allows keys we do not interpret (kept, typed as Any)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=())
+
+
+def require_exactly_one(model: BaseModel, keys: tuple[str, ...], what: str) -> None:
+    """Raise (as a validation error) unless exactly one of `keys` is set on `model`."""
+    given = [k for k in keys if getattr(model, k) is not None]
+    if len(given) != 1:
+        raise ValueError(f"{what} needs exactly one of {', '.join(keys)} (got {given or 'none'})")

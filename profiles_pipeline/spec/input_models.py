@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from profiles_pipeline.spec.base import OpenSpecModel, SpecModel
+from profiles_pipeline.spec.base import OpenSpecModel, SpecModel, require_exactly_one
 
 
 class InputId(SpecModel):
@@ -45,11 +45,7 @@ class AppDefaults(SpecModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> AppDefaults:
-        given = [k for k in SOURCE_KEYS if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                f"app_defaults needs exactly one of {', '.join(SOURCE_KEYS)} (got {given or 'none'})"
-            )
+        require_exactly_one(self, SOURCE_KEYS, "app_defaults")
         return self
 
 

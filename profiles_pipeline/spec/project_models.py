@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from profiles_pipeline.spec.base import OpenSpecModel, SpecModel
+from profiles_pipeline.spec.base import OpenSpecModel, SpecModel, require_exactly_one
 
 
 class FilterSql(SpecModel):
@@ -26,11 +26,7 @@ class IdTypeFilter(SpecModel):
 
     @model_validator(mode="after")
     def _one_matcher(self) -> IdTypeFilter:
-        given = [k for k in ("value", "regex", "sql") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                f"an id type filter needs exactly one of value, regex or sql (got {given or 'none'})"
-            )
+        require_exactly_one(self, ("value", "regex", "sql"), "an id type filter")
         return self
 
 
