@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -102,6 +103,10 @@ class ChecksConfig(SpecModel):
     )
 
 
+#: pb's default retention for `pb cleanup materials` when none is given.
+DEFAULT_RETENTION = timedelta(days=180)
+
+
 class ProjectConfig(SpecModel):
     """The contents of pb_project.yaml."""
 
@@ -119,9 +124,44 @@ class ProjectConfig(SpecModel):
     landing_zone: str = Field(
         default="data/landing", description="extension: landing zone folder, relative to the project"
     )
-    partitions_start: str | None = Field(
+    partitions_start: date | None = Field(
         default=None,
-        description="extension: first day (YYYY-MM-DD) of the daily partitions; default: the landing "
-        "zone's first day",
+        description="extension: first day (YYYY-MM-DD, quoted or not) of the daily partitions; "
+        "default: the day of the earliest event across the inputs",
+    )
+    retention_period: str | None = Field(
+        default=None,
+        description="how long snapshots (the id graph's history, feature snapshots) are kept, as pb "
+        "writes it (720h0m0s, 24h) or in days (30d); the latest is never dropped; default 180 days",
     )
     checks: ChecksConfig = Field(default_factory=ChecksConfig, description="extension: check bounds")
+
+    @field_validator("partitions_start", mode="before")
+    @classmethod
+    def _day(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a day; write it as YYYY-MM-DD, e.g. 2024-01-01") from None
+
+    @field_validator("retention_period")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            from profiles_pipeline.instants import parse_duration
+
+            parse_duration(value)
+        return value
+
+    @property
+    def retention(self) -> timedelta:
+        """`retention_period` as a timedelta (pb's cleanup default, 180 days, when unset)."""
+        from profiles_pipeline.instants import parse_duration
+
+        return parse_duration(self.retention_period) if self.retention_period else DEFAULT_RETENTION

@@ -40,6 +40,9 @@ class WarehouseAdapter(abc.ABC):
     dialect: ClassVar[str]
     #: Dagster asset kind tag.
     kind: ClassVar[str]
+    #: How the engine folds an unquoted identifier ("upper" on Snowflake); quoted table names are
+    #: folded the same way so that quoting never changes which table a name means.
+    identifier_case: ClassVar[str | None] = None
 
     # ---- hooks a subclass implements -------------------------------------------------
     @abc.abstractmethod
@@ -70,6 +73,17 @@ class WarehouseAdapter(abc.ABC):
         """'table', 'view' or None if absent. `name` may be qualified (`db.schema.table`)."""
 
     # ---- shared behaviour -------------------------------------------------------------
+    def table_expr(self, name: str) -> exp.Table:
+        """`name` (maybe `db.schema.table`) as a table whose parts are quoted, so a name that is
+        a keyword (a model called `order`) still works, and folded as the engine folds unquoted ones."""
+        parts = exp.to_table(name, dialect=self.dialect)
+        fold = str.upper if self.identifier_case == "upper" else (lambda text: text)
+        for key in ("this", "db", "catalog"):
+            part = parts.args.get(key)
+            if isinstance(part, exp.Identifier):
+                parts.set(key, exp.to_identifier(fold(part.name), quoted=True))
+        return parts
+
     def to_sql(self, statement: str | exp.Expression, read: str = CANONICAL_DIALECT) -> str:
         """Render canonical SQL (or an expression) in this engine's dialect."""
         if isinstance(statement, exp.Expression):

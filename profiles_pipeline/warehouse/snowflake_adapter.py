@@ -26,6 +26,7 @@ def _is_emulator(connection: Any) -> bool:
 class SnowflakeAdapter(WarehouseAdapter):
     dialect = "snowflake"
     kind = "snowflake"
+    identifier_case = "upper"
 
     def __init__(
         self,
