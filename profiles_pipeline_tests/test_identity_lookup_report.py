@@ -23,6 +23,7 @@ from profiles_pipeline.identity import (  # noqa: E402
     render_report_html,
     stitch,
 )
+from profiles_pipeline.instants import end_of_day  # noqa: E402
 from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter  # noqa: E402
 
 START = datetime(2024, 5, 1)
@@ -38,10 +39,11 @@ def built(request, tmp_path, monkeypatch):
     with open_test_adapter(request.param, tmp_path, monkeypatch) as adapter:
         plan = make_plan({"b": IdTypeRules("b", hub_threshold=2)})
         load_rows(adapter, rows_from_edges(DAY0 + DAY1, [(6, 100, 0)], TYPES.__getitem__, START))
-        extract_edges(adapter, plan, START.date(), START + timedelta(days=2))
-        first = stitch(adapter, plan, end_time=START + timedelta(days=1), run_id="r1")
-        extract_edges(adapter, plan, (START + timedelta(days=1)).date(), START + timedelta(days=2))
-        second = stitch(adapter, plan, end_time=START + timedelta(days=2), run_id="r2")
+        day0, day1 = START.date(), (START + timedelta(days=1)).date()
+        extract_edges(adapter, plan, day0, end_of_day(day1))
+        first = stitch(adapter, plan, end_time=end_of_day(day0), run_id="r1")
+        extract_edges(adapter, plan, day1, end_of_day(day1))
+        second = stitch(adapter, plan, end_time=end_of_day(day1), run_id="r2")
         yield adapter, plan, first, second
 
 

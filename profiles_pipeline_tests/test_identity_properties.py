@@ -83,7 +83,8 @@ def test_incremental_days_match_reference_and_rebuild(engine, tmp_path, monkeypa
             for day in sorted({(r["ts"] - START).days for r in arrived if r["_arrives"] == batch}):
                 extract_edges(adapter, plan, (START + timedelta(days=day)).date(), end)
             result = stitch(adapter, plan, end_time=end, run_id=f"b{batch}")
-            assert result.mode == ("full" if batch == 0 else "incremental") or result.mode == "noop"
+            # A late event re-extracts a day the head covers: the history is rebuilt from that day.
+            assert result.mode in (("full",) if batch == 0 else ("incremental", "range", "noop"))
             assert graph_of(adapter, plan) == reference_graph(plan, arrived, end), f"batch {batch}"
         incremental, audit = graph_of(adapter, plan), _audit(adapter, plan)
         assert stitch(adapter, plan, end_time=end, run_id="rebase", rebase=True).mode == "full"

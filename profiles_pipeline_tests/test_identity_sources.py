@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
 from profiles_pipeline.identity import EdgeSource, IdSelect, StitcherPlan, extract_edges, stitch
+from profiles_pipeline.instants import end_of_day
 from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter
 
 # (source, anon, uid, ts)
@@ -48,13 +49,14 @@ def _links(adapter) -> list[tuple]:
 
 def test_earliest_source_wins_full_incremental_and_rebase(adapter):
     plan = _plan()
-    extract_edges(adapter, plan, datetime(2024, 1, 1).date(), datetime(2024, 1, 2))
-    assert stitch(adapter, plan, end_time=datetime(2024, 1, 2), run_id="d1").mode == "full"
+    day1, day2 = date(2024, 1, 1), date(2024, 1, 2)
+    extract_edges(adapter, plan, day1, end_of_day(day1))
+    assert stitch(adapter, plan, end_time=end_of_day(day1), run_id="d1").mode == "full"
     assert _links(adapter) == EXPECTED[:3]
-    extract_edges(adapter, plan, datetime(2024, 1, 2).date(), datetime(2024, 1, 3))
-    assert stitch(adapter, plan, end_time=datetime(2024, 1, 3), run_id="d2").mode == "incremental"
+    extract_edges(adapter, plan, day2, end_of_day(day2))
+    assert stitch(adapter, plan, end_time=end_of_day(day2), run_id="d2").mode == "incremental"
     assert _links(adapter) == EXPECTED
-    assert stitch(adapter, plan, end_time=datetime(2024, 1, 3), run_id="re", rebase=True).mode == "full"
+    assert stitch(adapter, plan, end_time=end_of_day(day2), run_id="re", rebase=True).mode == "full"
     assert _links(adapter) == EXPECTED
     graph = adapter.fetch("SELECT other_id, other_id_type, user_main_id, valid_at FROM ids ORDER BY other_id")
     assert [r[0] for r in graph] == ["a1", "a2", "a3", "a4", "u1", "u2", "u3", "u4"]

@@ -1,8 +1,9 @@
-"""Edge extraction for one day partition.
+"""Edge extraction for a range of day partitions, in one pass over each source.
 
-Each row of each edge source inside `[day, day+1)` and `<= end_time` yields its filtered ids as
-nodes (stored as self-pairs) and every pair of them as an edge. The day's rows replace whatever
-an earlier run of that day stored, so re-running a day never duplicates edges.
+Each row of each edge source inside `[first day, last day + 1)` and `<= end_time` yields its
+filtered ids as nodes (stored as self-pairs) and every pair of them as an edge, stored under
+the row's day. The range's days replace whatever an earlier run stored for them, so re-running
+a day never duplicates edges.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ from profiles_pipeline.identity.plan import EdgeSource, StitcherPlan
 from profiles_pipeline.identity.sqlbits import date_lit, lit, ts_lit
 from profiles_pipeline.identity.tables import (
     DAY_EDGES_COLUMNS,
-    DAYS_COLUMNS,
+    DAYS_COLUMN_NAMES,
     EXCLUDED_COLUMNS,
     StitcherTables,
+    ensure_days_table,
     ensure_table,
 )
 
 
 @dataclass(frozen=True)
 class EdgeExtractResult:
-    day: date
+    day: date  # the first day of the range
     table: str
     rows_read: int
     ids_before: int
@@ -33,10 +35,15 @@ class EdgeExtractResult:
     edges_before: int
     edges_after: int
     stored_rows: int
+    last_day: date | None = None
+
+    @property
+    def days(self) -> int:
+        return ((self.last_day or self.day) - self.day).days + 1
 
 
-def _rows_sql(plan: StitcherPlan, src: EdgeSource, day: date, end_time: datetime) -> str:
-    """One row per input row: raw id values r<i> and filtered ones i<i>."""
+def _rows_sql(plan: StitcherPlan, src: EdgeSource, day: date, last: date, end_time: datetime) -> str:
+    """One row per input row: its day, raw id values r<i> and filtered ones i<i>."""
     occ = src.occurred_at_col
     where = f" AND ({src.where_sql})" if src.where_sql else ""
     raw = ", ".join(f"CAST(({s.select_sql}) AS VARCHAR) AS r{k}" for k, s in enumerate(src.ids))
@@ -45,9 +52,9 @@ def _rows_sql(plan: StitcherPlan, src: EdgeSource, day: date, end_time: datetime
         for k, s in enumerate(src.ids)
     )
     return (
-        f"SELECT ts, {', '.join(f'r{k}' for k in range(len(src.ids)))}, {kept} FROM ("
+        f"SELECT ts, CAST(ts AS DATE) AS day, {', '.join(f'r{k}' for k in range(len(src.ids)))}, {kept} FROM ("
         f"SELECT CAST({occ} AS TIMESTAMP) AS ts, {raw} FROM ({src.relation_sql}) AS _src "
-        f"WHERE {occ} >= {ts_lit(day)} AND {occ} < {ts_lit(day + timedelta(days=1))} "
+        f"WHERE {occ} >= {ts_lit(day)} AND {occ} < {ts_lit(last + timedelta(days=1))} "
         f"AND {occ} <= {ts_lit(end_time)}{where}) AS _raw"
     )
 
@@ -57,7 +64,7 @@ def _pairs_sql(src: EdgeSource, rows: str) -> str:
     parts = []
     for k, s in enumerate(src.ids):
         parts.append(
-            f"SELECT i{k} AS id1, {lit(s.type)} AS id1_type, i{k} AS id2, {lit(s.type)} AS id2_type, ts "
+            f"SELECT day, i{k} AS id1, {lit(s.type)} AS id1_type, i{k} AS id2, {lit(s.type)} AS id2_type, ts "
             f"FROM {rows} WHERE i{k} IS NOT NULL"
         )
     for (a, sa), (b, sb) in combinations(enumerate(src.ids), 2):
@@ -68,7 +75,7 @@ def _pairs_sql(src: EdgeSource, rows: str) -> str:
             (x, tx), (y, ty) = sorted([(a, sa.type), (b, sb.type)], key=lambda p: p[1])
             cols, extra = f"i{x}, {lit(tx)}, i{y}, {lit(ty)}", ""
         parts.append(
-            f"SELECT {cols}, ts FROM {rows} WHERE i{a} IS NOT NULL AND i{b} IS NOT NULL{extra}"
+            f"SELECT day, {cols}, ts FROM {rows} WHERE i{a} IS NOT NULL AND i{b} IS NOT NULL{extra}"
         )
     return " UNION ALL ".join(parts)
 
@@ -78,58 +85,67 @@ def _stats_sql(src: EdgeSource, rows: str) -> str:
     raw_n = " + ".join(f"(CASE WHEN r{k} IS NOT NULL THEN 1 ELSE 0 END)" for k in range(n))
     kept_n = " + ".join(f"(CASE WHEN i{k} IS NOT NULL THEN 1 ELSE 0 END)" for k in range(n))
     return (
-        f"SELECT COUNT(*) AS rows_read, SUM(rn) AS ids_before, SUM(kn) AS ids_after, "
+        f"SELECT day, COUNT(*) AS rows_read, SUM(rn) AS ids_before, SUM(kn) AS ids_after, "
         f"SUM(rn * (rn - 1) / 2) AS edges_before, SUM(kn * (kn - 1) / 2) AS edges_after "
-        f"FROM (SELECT {raw_n} AS rn, {kept_n} AS kn FROM {rows}) AS _c"
+        f"FROM (SELECT day, {raw_n} AS rn, {kept_n} AS kn FROM {rows}) AS _c GROUP BY day"
     )
 
 
 def _excluded_sql(plan: StitcherPlan, src: EdgeSource, rows: str) -> str:
     return " UNION ALL ".join(
-        f"SELECT r{k} AS id_value, {lit(s.type)} AS id_type, "
+        f"SELECT day, r{k} AS id_value, {lit(s.type)} AS id_type, "
         f"{drop_reason(plan.rules(s.type), f'r{k}')} AS reason FROM {rows} "
         f"WHERE r{k} IS NOT NULL AND i{k} IS NULL"
         for k, s in enumerate(src.ids)
     )
 
 
-def extract_edges(adapter, plan: StitcherPlan, day: date, end_time: datetime) -> EdgeExtractResult:
-    """Extract one day's nodes and edges into `<stitcher>__day_edges`, replacing that day."""
+def extract_edges(
+    adapter, plan: StitcherPlan, day: date, end_time: datetime, last_day: date | None = None
+) -> EdgeExtractResult:
+    """Extract the days `day` .. `last_day` (default: `day` alone) into `<stitcher>__day_edges`,
+    replacing those days."""
+    last = max(last_day or day, day)
     t = StitcherTables.of(plan)
-    for name, cols in ((t.day_edges, DAY_EDGES_COLUMNS), (t.days, DAYS_COLUMNS), (t.excluded, EXCLUDED_COLUMNS)):
+    for name, cols in ((t.day_edges, DAY_EDGES_COLUMNS), (t.excluded, EXCLUDED_COLUMNS)):
         ensure_table(adapter, name, cols)
-    pairs, excluded, totals = [], [], [0, 0, 0, 0, 0]
+    ensure_days_table(adapter, t)
+    pairs, excluded, per_day = [], [], {}
     for k, src in enumerate(plan.edge_sources):
         rows = t.work(f"rows{k}")
-        adapter.execute(f"CREATE OR REPLACE TABLE {rows} AS {_rows_sql(plan, src, day, end_time)}")
-        pairs.append(f"SELECT id1, id1_type, id2, id2_type, {lit(src.name)} AS source, ts FROM ({_pairs_sql(src, rows)}) AS _p{k}")
+        adapter.execute(f"CREATE OR REPLACE TABLE {rows} AS {_rows_sql(plan, src, day, last, end_time)}")
+        pairs.append(f"SELECT day, id1, id1_type, id2, id2_type, {lit(src.name)} AS source, ts FROM ({_pairs_sql(src, rows)}) AS _p{k}")
         excluded.append(_excluded_sql(plan, src, rows))
-        stats = adapter.fetch(_stats_sql(src, rows))[0]
-        totals = [a + int(b or 0) for a, b in zip(totals, stats, strict=True)]
-    d = date_lit(day)
+        for d, *stats in adapter.fetch(_stats_sql(src, rows)):
+            per_day[d] = [a + int(b or 0) for a, b in zip(per_day.get(d, [0] * 5), stats, strict=True)]
     staged, staged_x = t.work("day_edges"), t.work("excluded")
     adapter.execute(
-        f"CREATE OR REPLACE TABLE {staged} AS SELECT {d} AS day, id1, id1_type, id2, id2_type, source, "
+        f"CREATE OR REPLACE TABLE {staged} AS SELECT day, id1, id1_type, id2, id2_type, source, "
         f"MIN(ts) AS first_seen_at FROM ({' UNION ALL '.join(pairs)}) AS _all "
-        "GROUP BY id1, id1_type, id2, id2_type, source"
+        "GROUP BY day, id1, id1_type, id2, id2_type, source"
     )
     adapter.execute(
-        f"CREATE OR REPLACE TABLE {staged_x} AS SELECT {d} AS day, id_value, id_type, reason, "
+        f"CREATE OR REPLACE TABLE {staged_x} AS SELECT day, id_value, id_type, reason, "
         f"COUNT(*) AS occurrences FROM ({' UNION ALL '.join(excluded)}) AS _x "
-        "GROUP BY id_value, id_type, reason"
+        "GROUP BY day, id_value, id_type, reason"
+    )
+    span = f"day BETWEEN {date_lit(day)} AND {date_lit(last)}"
+    days = [day + timedelta(days=i) for i in range((last - day).days + 1)]
+    fingerprint = lit(plan.filter_fingerprint())
+    values = ", ".join(
+        f"({date_lit(d)}, CURRENT_TIMESTAMP, {fingerprint}, CAST(NULL AS TIMESTAMP), "
+        + ", ".join(str(v) for v in per_day.get(d, [0] * 5)) + ")"
+        for d in days
     )
     with adapter.transaction():
-        adapter.execute(f"DELETE FROM {t.day_edges} WHERE day = {d}")
+        adapter.execute(f"DELETE FROM {t.day_edges} WHERE {span}")
         adapter.execute(f"INSERT INTO {t.day_edges} SELECT * FROM {staged}")
-        adapter.execute(f"DELETE FROM {t.excluded} WHERE day = {d}")
+        adapter.execute(f"DELETE FROM {t.excluded} WHERE {span}")
         adapter.execute(f"INSERT INTO {t.excluded} SELECT * FROM {staged_x}")
-        adapter.execute(f"DELETE FROM {t.days} WHERE day = {d}")
-        adapter.execute(
-            f"INSERT INTO {t.days} VALUES ({d}, CURRENT_TIMESTAMP, {lit(plan.filter_fingerprint())}, FALSE, "
-            + ", ".join(str(v) for v in totals)
-            + ")"
-        )
+        adapter.execute(f"DELETE FROM {t.days} WHERE {span}")
+        adapter.execute(f"INSERT INTO {t.days} ({', '.join(DAYS_COLUMN_NAMES)}) VALUES {values}")
     stored = adapter.row_count(staged)
     for name in [t.work(f"rows{k}") for k in range(len(plan.edge_sources))] + [staged, staged_x]:
         adapter.execute(f"DROP TABLE IF EXISTS {name}")
-    return EdgeExtractResult(day, t.day_edges, *totals, stored_rows=stored)
+    totals = [sum(v[i] for v in per_day.values()) for i in range(5)]
+    return EdgeExtractResult(day, t.day_edges, *totals, stored_rows=stored, last_day=last)

@@ -1,15 +1,15 @@
 """Full rebuild: every extracted day → nodes, links, guards, components, main ids.
 
 Work happens in scratch tables; the stores are then swapped in (the public graph is a view
-over the node store). The state
-row is written last by the caller, so a crash before it makes the next run rebuild again.
+over the node store). The state row is written last by the caller, so a crash before it makes
+the next run rebuild again. The history over earlier checkpoints is `history.py`'s job.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from profiles_pipeline.identity.assign import assigned_nodes_sql, main_ids_sql, merges_sql
+from profiles_pipeline.identity.assign import assigned_nodes_sql, main_ids_sql
 from profiles_pipeline.identity.components import ComponentsResult, connected_components
 from profiles_pipeline.identity.guards import (
     degree_sql,
@@ -47,11 +47,10 @@ def links_with_guards_sql(plan: StitcherPlan, links: str, names: str, degrees: s
     )
 
 
-def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -> tuple[ComponentsResult, int]:
-    """Rebuild the stores and the graph. Returns the components run and the merges logged."""
+def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -> ComponentsResult:
+    """Rebuild the head stores (nodes and links as of `end_time`). Returns the components run."""
     t = StitcherTables.of(plan)
     w = t.work
-    adapter.execute(f"DROP TABLE IF EXISTS {w('merges')}")
     rows = f"(SELECT * FROM {t.day_edges} WHERE first_seen_at <= {ts_lit(end_time)})"
     adapter.execute(
         f"CREATE OR REPLACE TABLE {w('n0')} AS SELECT CAST(ROW_NUMBER() OVER () AS BIGINT) AS node, "
@@ -89,17 +88,9 @@ def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -
     labels = f"SELECT * FROM {w('labels')}"
     adapter.execute(f"CREATE OR REPLACE TABLE {w('mk')} AS {main_ids_sql(plan, f'SELECT * FROM {n0}', labels)}")
     adapter.execute(f"CREATE OR REPLACE TABLE {w('nodes')} AS {assigned_nodes_sql(plan, nodes, labels, w('mk'), run_id)}")
-    merged = 0
-    if adapter.table_exists(t.nodes):
-        old = f"SELECT id_value, id_type, main_id FROM {t.nodes}"
-        new = f"SELECT id_value, id_type, main_id FROM {w('nodes')}"
-        adapter.execute(f"CREATE OR REPLACE TABLE {w('merges')} AS {merges_sql(old, new, ts_lit(end_time), run_id)}")
-        merged = adapter.row_count(w("merges"))
     with adapter.transaction():
         adapter.swap_in(w("links"), t.links)
         adapter.swap_in(w("nodes"), t.nodes)
-        if merged:
-            adapter.execute(f"INSERT INTO {t.merges} SELECT * FROM {w('merges')}")
-    for name in ("n0", "l0", "l2", "deg", "labels", "mk", "merges"):
+    for name in ("n0", "l0", "l2", "deg", "labels", "mk"):
         adapter.execute(f"DROP TABLE IF EXISTS {w(name)}")
-    return cc, merged
+    return cc

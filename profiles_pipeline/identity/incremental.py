@@ -141,7 +141,8 @@ def _recluster(adapter, plan: StitcherPlan, t: StitcherTables, run_id: str) -> C
 
 
 def incremental_merge(adapter, plan: StitcherPlan, rows: str, end_time: datetime, run_id: str) -> tuple[ComponentsResult, int, list[str]]:
-    """Merge pending `rows` (a day-edges relation). Returns components, merges, and the DML to commit."""
+    """Merge pending `rows` (a day-edges relation). Returns components, merges, and the DML to
+    commit; the changed nodes are left in the scratch table `t.work("unew")` for the history."""
     t = StitcherTables.of(plan)
     w = t.work
     ingest(adapter, t, rows)
@@ -158,7 +159,6 @@ def incremental_merge(adapter, plan: StitcherPlan, rows: str, end_time: datetime
         f"WHERE {t.links}.n1 = x.n1 AND {t.links}.n2 = x.n2",
         f"INSERT INTO {t.links} SELECT n1, n2, source, first_seen_at, drop1, drop2, kept, decided_run_id "
         f"FROM {w('lnew')} WHERE changed",
-        f"INSERT INTO {t.merges} SELECT * FROM {w('merges')}",
     ]
     return cc, adapter.row_count(w("merges")), dml
 

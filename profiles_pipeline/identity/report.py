@@ -74,7 +74,7 @@ def build_report(adapter, plan: StitcherPlan, *, passes: int = 0, converged: boo
     )
     occ = adapter.fetch(
         f"SELECT COALESCE(SUM(ids_before), 0), COALESCE(SUM(ids_after), 0), COALESCE(SUM(edges_before), 0), "
-        f"COALESCE(SUM(edges_after), 0) FROM {t.days} WHERE applied"
+        f"COALESCE(SUM(edges_after), 0) FROM {t.days} WHERE merged_through IS NOT NULL"
     )[0]
     links = adapter.fetch(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN kept THEN 1 ELSE 0 END), 0), "

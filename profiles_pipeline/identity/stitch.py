@@ -1,9 +1,22 @@
-"""`stitch`: bring the id graph up to `end_time` from the extracted days, fully or incrementally.
+"""`stitch`: bring the id graph to `end_time` for the partitions `first_day` .. day(end_time).
 
-A full rebuild runs on the first call, with `rebase=True`, when a guard rule changed, when
-`end_time` moves backwards, or when a previous full rebuild did not finish. Otherwise only the
-days extracted since the last run are merged (see `incremental`). A day is marked applied once
-`end_time` covers it entirely, so a partly covered day is merged again (harmlessly) next time.
+The head (node and link stores, what `<stitcher>` shows) is the graph at the latest
+checkpoint; the history holds every id's main id at each checkpoint kept. Modes:
+
+- `incremental`: one day after (or the same day as) the head, nothing pending before it: the
+  day's edges are merged into the head and the ids whose main id changed get a new history row.
+- `full` (first run, `rebase`, changed guards) and `range` (several days, or late edges for a day
+  before the head): the head is rebuilt as of `end_time` and the history of the window's
+  checkpoints is computed in one pass (`history.py`).
+- `window`: the partitions end before the head (an old partition re-run, late data): only the
+  window's history is recomputed; the head and what is published stay as they are, and the
+  later partitions are stale until brought forward.
+- `snapshot`: an explicit end time earlier than the head: its checkpoint is added, nothing else.
+- `noop`: the head is at `end_time` already and nothing is pending: nothing is written.
+
+A day records the head instant it was merged through; it is pending while that is before the
+run's end and on or before the day itself (a partly covered day). Extracting a day again (late
+data) makes it pending, so the next run that moves the head is a `range` from that day.
 """
 
 from __future__ import annotations
@@ -13,21 +26,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from profiles_pipeline.identity import history_store as store
 from profiles_pipeline.identity.full import full_rebuild
+from profiles_pipeline.identity.history import Checkpoints, build_history
 from profiles_pipeline.identity.incremental import drop_scratch, incremental_merge
 from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.report import StitchReport, build_report
 from profiles_pipeline.identity.sqlbits import date_lit, lit, ts_lit
+from profiles_pipeline.identity.sqltree import drop, rows
 from profiles_pipeline.identity.tables import (
     DAY_EDGES_COLUMNS,
-    DAYS_COLUMNS,
     EXCLUDED_COLUMNS,
-    MERGES_COLUMNS,
     STATE_COLUMNS,
     StitcherTables,
+    ensure_days_table,
     ensure_table,
 )
 from profiles_pipeline.identity.views import create_views
+from profiles_pipeline.instants import start_of_day
+
+Mode = Literal["full", "range", "incremental", "window", "snapshot", "noop"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +54,7 @@ class StitchResult:
     edges_table: str
     merges_table: str
     audit_table: str
-    mode: Literal["full", "incremental", "noop"]
+    mode: Mode
     days_merged: list[date]
     graph_rows: int
     clusters: int | None  # from the report (None when with_report=False)
@@ -46,23 +64,33 @@ class StitchResult:
     seconds: float
     stale_days: list[date] = field(default_factory=list)
     report: StitchReport | None = None
+    #: The checkpoints whose history this run wrote, and the head after it.
+    checkpoints: list[datetime] = field(default_factory=list)
+    head: datetime | None = None
+    history_rows: int = 0
+    retention_dropped: int = 0
 
     def as_metadata(self) -> dict:
         """Flat JSON-able figures (Dagster metadata, CLI)."""
-        out = {k: v for k, v in self.__dict__.items() if k not in ("report", "days_merged", "stale_days")}
+        skip = ("report", "days_merged", "stale_days", "checkpoints", "head")
+        out = {k: v for k, v in self.__dict__.items() if k not in skip}
         out["days_merged"] = [d.isoformat() for d in self.days_merged]
         out["stale_days"] = [d.isoformat() for d in self.stale_days]
+        out["checkpoints_written"] = len(self.checkpoints)
+        if self.checkpoints:
+            out["checkpoint_range"] = f"{self.checkpoints[0]} .. {self.checkpoints[-1]}"
+        out["head"] = self.head.isoformat(sep=" ") if self.head else None
         return out
 
 
-def _needs_full(adapter, plan: StitcherPlan, t: StitcherTables, end_time: datetime) -> bool:
+def _head(adapter, plan: StitcherPlan, t: StitcherTables) -> tuple[datetime | None, bool]:
+    """(the head's end time, whether the guards changed since)."""
     if not all(adapter.table_exists(n) for n in (t.nodes, t.links, t.graph)):
-        return True
+        return None, False
     state = adapter.fetch(f"SELECT end_time, guard_fingerprint FROM {t.state}")
     if not state:
-        return True
-    last_end, fingerprint = state[0]
-    return fingerprint != plan.guard_fingerprint() or end_time < last_end
+        return None, False
+    return state[0][0], state[0][1] != plan.guard_fingerprint()
 
 
 def _days(adapter, t: StitcherTables, where: str) -> list[date]:
@@ -70,54 +98,130 @@ def _days(adapter, t: StitcherTables, where: str) -> list[date]:
 
 
 def stitch(
-    adapter, plan: StitcherPlan, *, end_time: datetime, run_id: str, rebase: bool = False, with_report: bool = True
+    adapter, plan: StitcherPlan, *, end_time: datetime, run_id: str, rebase: bool = False,
+    first_day: date | None = None, snapshot: bool = False, retention: timedelta | None = None,
+    with_report: bool = True,
 ) -> StitchResult:
-    """Update `<stitcher>` (and its stores, merges and audit) to `end_time`."""
+    """Update the id graph, its history and checkpoints for the partitions `first_day` ..
+    day(`end_time`) as of `end_time`. `snapshot`: only add the checkpoint `end_time` (an explicit
+    earlier end time). `retention`: drop checkpoints older than that before the latest."""
     started = time.perf_counter()
     t = StitcherTables.of(plan)
-    for name, cols in (
-        (t.day_edges, DAY_EDGES_COLUMNS), (t.days, DAYS_COLUMNS), (t.excluded, EXCLUDED_COLUMNS),
-        (t.merges, MERGES_COLUMNS), (t.state, STATE_COLUMNS),
-    ):
+    for name, cols in ((t.day_edges, DAY_EDGES_COLUMNS), (t.excluded, EXCLUDED_COLUMNS), (t.state, STATE_COLUMNS)):
         ensure_table(adapter, name, cols)
+    ensure_days_table(adapter, t)
+    store.ensure(adapter, t)
     end_day = end_time.date()
-    complete = f"day + INTERVAL 1 DAY <= {ts_lit(end_time)}"
-    full = rebase or _needs_full(adapter, plan, t, end_time)
-    pending = _days(adapter, t, f"day <= {date_lit(end_day)}" + ("" if full else " AND NOT applied"))
+    first_day = min(first_day or end_day, end_day)
+    head, guards_changed = _head(adapter, plan, t)
+    full = rebase or head is None or guards_changed
+    pending_rows = adapter.fetch(
+        f"SELECT day, merged_through FROM {t.days} WHERE day <= {date_lit(end_day)} AND (merged_through IS NULL "
+        f"OR (merged_through < {ts_lit(end_time)} AND CAST(merged_through AS DATE) <= day)) ORDER BY day")
+    pending = [d for d, _ in pending_rows]
+    # Days extracted again (late data) at or before the head's day make the history stale from there.
+    late = [d for d, through in pending_rows if through is None and head is not None and d <= head.date()]
     stale = _days(adapter, t, f"day <= {date_lit(end_day)} AND filter_fingerprint <> {lit(plan.filter_fingerprint())}")
-    passes, converged, merges, mode = 0, True, 0, "noop"
+    a = min([first_day, *late])
     if full:
-        adapter.execute(f"DELETE FROM {t.state}")
-        cc, merges = full_rebuild(adapter, plan, end_time, run_id)
-        passes, mode, dml = cc.passes, "full", [f"UPDATE {t.days} SET applied = ({complete})"]
-    elif pending:
-        in_days = ", ".join(date_lit(d) for d in pending)
-        # The range lets the engine skip the stored days' blocks by their min/max before the IN list.
-        span = f"day BETWEEN {date_lit(pending[0])} AND {date_lit(pending[-1])}"
-        rows = f"(SELECT * FROM {t.day_edges} WHERE {span} AND day IN ({in_days}) AND first_seen_at <= {ts_lit(end_time)})"
-        cc, merges, dml = incremental_merge(adapter, plan, rows, end_time, run_id)
-        passes, mode = cc.passes, "incremental"
-        dml.append(f"UPDATE {t.days} SET applied = TRUE WHERE day IN ({in_days}) AND {complete}")
+        mode: Mode = "full"
+        if head is not None:  # a rebase or changed guards: every kept checkpoint is rewritten
+            a = min(a, _first_extracted_day(adapter, t) or a)
+    elif end_time < head:
+        mode = "snapshot" if snapshot or end_day == head.date() else "window"
+    elif end_time == head and not pending:
+        mode = "noop"
+    elif a == end_day:
+        mode = "incremental"
     else:
-        dml = []
-    seconds = time.perf_counter() - started
-    with adapter.transaction():
-        for stmt in dml:
-            adapter.execute(stmt)
-        adapter.execute(f"DELETE FROM {t.state}")
-        adapter.execute(
-            f"INSERT INTO {t.state} VALUES ({ts_lit(end_time)}, {lit(run_id)}, {lit(plan.guard_fingerprint())}, "
-            f"{passes}, {converged}, {seconds}, {lit(mode)})"
-        )
+        mode = "range"
+    result = _write(adapter, plan, t, mode, a, end_time, head, pending, run_id, retention)
+    passes, merges, written, history_rows = result
+    dropped = 0
+    if mode != "noop" and retention is not None:
+        latest = store.checkpoint_instants(adapter, t)[-1:]
+        if latest:
+            dropped = store.apply_retention(adapter, t, latest[0] - retention)[0]
     drop_scratch(adapter, t)
-    create_views(adapter, plan, t)
+    if mode != "noop":
+        create_views(adapter, plan, t)
+    new_head, _ = _head(adapter, plan, t)
     graph_rows = adapter.row_count(t.graph)
     seconds = time.perf_counter() - started
-    report = build_report(adapter, plan, passes=passes, converged=converged, seconds=seconds) if with_report else None
-    clusters = report.clusters if report else None
+    report = build_report(adapter, plan, passes=passes, converged=True, seconds=seconds) if with_report else None
     return StitchResult(
-        t.graph, t.edges, t.merges, t.audit, mode, pending if mode != "noop" else [], graph_rows, clusters,
-        passes, converged, merges, seconds, stale, report,
+        t.graph, t.edges, t.merges, t.audit, mode, pending if mode in ("incremental", "range", "full") else [],
+        graph_rows, report.clusters if report else None, passes, True, merges, seconds, stale, report,
+        written, new_head, history_rows, dropped,
+    )
+
+
+def _first_extracted_day(adapter, t: StitcherTables) -> date | None:
+    return adapter.fetch_one(f"SELECT MIN(day) FROM {t.days}")
+
+
+def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, head, pending, run_id, retention):
+    """Do what `mode` says; returns (passes, merges, checkpoints written, history rows)."""
+    if mode == "noop":
+        return 0, 0, [], 0
+    if mode == "incremental":
+        in_days = ", ".join(date_lit(d) for d in pending) or "NULL"
+        span = f"day BETWEEN {date_lit(pending[0])} AND {date_lit(pending[-1])}" if pending else "FALSE"
+        rows_sql = (f"(SELECT * FROM {t.day_edges} WHERE {span} AND day IN ({in_days}) "
+                    f"AND first_seen_at <= {ts_lit(end_time)})")
+        cc, merges, dml = incremental_merge(adapter, plan, rows_sql, end_time, run_id)
+        changes = t.work("unew")
+        history = store.apply_changes(adapter, t, changes, end_time)
+        marks = store.record_checkpoints(adapter, t, [end_time], run_id, mode, start_of_day(end_time.date()), None)
+        with adapter.transaction():
+            for stmt in [*dml, *history, *marks]:
+                adapter.execute(stmt)
+            if pending:
+                adapter.execute(f"UPDATE {t.days} SET merged_through = {ts_lit(end_time)} WHERE day IN ({in_days})")
+            _write_state(adapter, plan, t, end_time, run_id, cc.passes, mode)
+        return cc.passes, merges, [end_time], adapter.row_count(t.work("hcd"))
+    cps = _window_checkpoints(mode, first_day, end_time, retention)
+    out = t.work("hout")
+    hist = build_history(adapter, plan, cps, out)
+    passes = 0
+    if mode == "snapshot":
+        w0, w1 = end_time, store.next_checkpoint_after(adapter, t, end_time)
+    else:
+        w0 = start_of_day(first_day)
+        w1 = None if mode in ("full", "range") else _first_checkpoint_after_day(adapter, t, end_time.date())
+    if mode in ("full", "range"):
+        passes = full_rebuild(adapter, plan, end_time, run_id).passes
+    store.replace_window(adapter, t, out, w0, w1)
+    marks = store.record_checkpoints(adapter, t, cps.instants(), run_id, mode, w0, w1)
+    with adapter.transaction():
+        for stmt in marks:
+            adapter.execute(stmt)
+        if mode in ("full", "range"):
+            adapter.execute(f"UPDATE {t.days} SET merged_through = {ts_lit(end_time)} "
+                            f"WHERE day <= {date_lit(end_time.date())}")
+            _write_state(adapter, plan, t, end_time, run_id, passes, mode)
+    drop(adapter, out)
+    return passes, hist.merges, cps.instants(), hist.rows
+
+
+def _window_checkpoints(mode: Mode, first_day: date, end_time: datetime, retention: timedelta | None) -> Checkpoints:
+    if mode == "snapshot":
+        return Checkpoints(end_time.date(), end_time)
+    start = first_day
+    if retention is not None:
+        start = max(start, (end_time - retention).date())
+    return Checkpoints(start, end_time)
+
+
+def _first_checkpoint_after_day(adapter, t: StitcherTables, day: date) -> datetime | None:
+    return rows(adapter, "SELECT MIN(cp_at) FROM cps WHERE cp_day > :d", {"cps": t.checkpoints}, d=day)[0][0]
+
+
+def _write_state(adapter, plan: StitcherPlan, t: StitcherTables, end_time: datetime, run_id: str, passes: int, mode: str) -> None:
+    adapter.execute(f"DELETE FROM {t.state}")
+    adapter.execute(
+        f"INSERT INTO {t.state} VALUES ({ts_lit(end_time)}, {lit(run_id)}, {lit(plan.guard_fingerprint())}, "
+        f"{passes}, TRUE, 0, {lit(mode)})"
     )
 
 

@@ -1,4 +1,5 @@
-"""The pb-named views over the stores: `<stitcher>` (the id graph), `<stitcher>_edges`, `<stitcher>_audit`.
+"""The pb-named views over the stores: `<stitcher>` (the id graph), `<stitcher>_edges`,
+`<stitcher>_merges` (from the history) and `<stitcher>_audit`.
 
 The id graph is a view over the node store rather than a copy: the node store is already
 one row per id and is swapped in atomically, so a copy would cost a full write per run.
@@ -7,6 +8,7 @@ one row per id and is swapped in atomically, so a copy would cost a full write p
 from __future__ import annotations
 
 from profiles_pipeline.identity.assign import graph_rows_sql
+from profiles_pipeline.identity.history_store import merges_view
 from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.tables import StitcherTables
 
@@ -57,3 +59,6 @@ def create_views(adapter, plan: StitcherPlan, t: StitcherTables) -> None:
     adapter.create_view(t.graph, graph_rows_sql(plan, f"SELECT * FROM {t.nodes}"))
     adapter.create_view(t.edges, edges_view_sql(t))
     adapter.create_view(t.audit, audit_view_sql(t))
+    if adapter.relation_kind(t.merges) == "table":  # an append-only log written by an older version
+        adapter.drop(t.merges)
+    adapter.create_view(t.merges, merges_view(adapter, t))
