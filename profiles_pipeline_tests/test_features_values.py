@@ -65,15 +65,20 @@ def test_reference_is_not_trivial(built):
 
 
 def test_point_in_time_ignores_later_rows(built, tmp_path):
-    """A later end_time sees more events; the earlier one still reproduces exactly."""
+    """A later end_time sees more events and is kept next to the earlier snapshot, which still
+    reproduces exactly when computed again (replacing itself, not adding rows)."""
     adapter, project, _, got, _ = built
-    later = run_features(adapter, project, end_time=END.replace(day=14), id_graph_table=GRAPH,
+    later_end = END.replace(day=14)
+    later = run_features(adapter, project, end_time=later_end, id_graph_table=GRAPH,
                          select=["user__*", "user_var_table"])
     assert later.tables["user_var_table"] == len(got)
-    more = adapter.fetch_one("SELECT SUM(n_events) FROM user_var_table")
+    more = adapter.fetch_one(f"SELECT SUM(n_events) FROM user_var_table WHERE valid_at = TIMESTAMP '{later_end}'")
     assert more > got["n_events"].sum()
     run_features(adapter, project, end_time=END, id_graph_table=GRAPH, select=["user__*", "user_var_table"])
-    again = adapter.fetch_df(f"SELECT * FROM user_var_table ORDER BY {MAIN}").set_index(MAIN)
+    assert adapter.fetch("SELECT valid_at, COUNT(*) FROM user_var_table GROUP BY 1 ORDER BY 1") == [
+        (END, len(got)), (later_end, len(got))]
+    again = adapter.fetch_df(f"SELECT * FROM user_var_table WHERE valid_at = TIMESTAMP '{END}' "
+                             f"ORDER BY {MAIN}").set_index(MAIN)
     pd.testing.assert_frame_equal(again.drop(columns=["devices"]), got.drop(columns=["devices"]))
 
 

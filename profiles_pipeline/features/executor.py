@@ -9,6 +9,7 @@ from datetime import datetime
 from profiles_pipeline.errors import WarehouseError
 from profiles_pipeline.features.plan import FeaturePlan, PlanStep
 from profiles_pipeline.features.planner import plan_features
+from profiles_pipeline.features.snapshots import SnapshotSlice, write_snapshot
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 
@@ -46,14 +47,18 @@ def run_plan(adapter: WarehouseAdapter, plan: FeaturePlan, select: list[str] | N
     the caller selects them or they exist from an earlier run."""
     result = FeatureRunResult(plan)
     for step in plan.select(select):
-        result.steps.append(run_step(adapter, step))
+        result.steps.append(run_step(adapter, step, SnapshotSlice(plan.end_time)))
     return result
 
 
-def run_step(adapter: WarehouseAdapter, step: PlanStep) -> StepOutcome:
+def run_step(adapter: WarehouseAdapter, step: PlanStep, snapshot: SnapshotSlice | None = None) -> StepOutcome:
+    """Build one step. The var table step adds a snapshot (replacing what `snapshot` says;
+    by default only a snapshot at the same instant)."""
     start = time.perf_counter()
     try:
-        if step.materialize == "view":
+        if step.kind == "var_table":
+            rows = write_snapshot(adapter, step, snapshot or SnapshotSlice(_valid_at(step))).rows
+        elif step.materialize == "view":
             adapter.create_view(step.name, step.sql, read=adapter.dialect)
             rows = None
         else:
@@ -74,3 +79,15 @@ def run_features(
     """Plan and run every features step of `project` as of `end_time` (default: now)."""
     plan = plan_features(project, adapter, end_time=end_time, id_graph_table=id_graph_table)
     return run_plan(adapter, plan, select)
+
+
+def _valid_at(step: PlanStep) -> datetime:
+    """The instant a var table step's query stamps on its rows."""
+    from sqlglot import exp
+
+    from profiles_pipeline.features.outputs import VALID_AT
+
+    for alias in step.query.find_all(exp.Alias):
+        if alias.alias == VALID_AT and isinstance(alias.this, exp.Cast):
+            return datetime.fromisoformat(alias.this.this.name)
+    raise WarehouseError(f"var table step {step.name} has no {VALID_AT} literal")

@@ -52,8 +52,10 @@ def feature_columns(f: EntityFeatures, cohort: str | None, visible: set[str]) ->
     return [v.name for v in f.entity_vars if v.is_feature and v.name in visible]
 
 
-def select_features(source: str, main_id: str, names: list[str]) -> exp.Select:
-    return exp.select(col(main_id), *[col(n) for n in names], col(VALID_AT)).from_(exp.to_table(source))
+def select_features(source: str, main_id: str, names: list[str], valid_at: datetime | None = None) -> exp.Select:
+    """The features of one snapshot of the var table `source` (`valid_at`; every row when None)."""
+    query = exp.select(col(main_id), *[col(n) for n in names], col(VALID_AT)).from_(exp.to_table(source))
+    return query if valid_at is None else query.where(col(VALID_AT).eq(timestamp_literal(valid_at)))
 
 
 def id_view_query(f: EntityFeatures, source: str, id_type: str, names: list[str]) -> exp.Select:
@@ -78,9 +80,8 @@ def cohort_condition(f: EntityFeatures, cohort: CohortDef) -> exp.Expression | N
     return exp.and_(*conds) if conds else None
 
 
-def cohort_query(f: EntityFeatures, cohort: CohortDef, names: list[str]) -> exp.Select:
-    query = exp.select(col(f.main_id), *[col(n) for n in names], col(VALID_AT)).from_(
-        exp.to_table(var_table_name(f))
-    )
+def cohort_query(f: EntityFeatures, cohort: CohortDef, names: list[str], valid_at: datetime) -> exp.Select:
+    """Members of the cohort in the var table's snapshot at `valid_at`."""
+    query = select_features(var_table_name(f), f.main_id, names, valid_at)
     cond = cohort_condition(f, cohort)
     return query.where(cond) if cond is not None else query

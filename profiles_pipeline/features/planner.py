@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from profiles_pipeline.features.definitions import EntityFeatures, SqlModelDef
 from profiles_pipeline.features.ordering import order
@@ -27,7 +27,10 @@ ARG_MIN_MAX_DIALECTS = frozenset({"duckdb"})
 
 
 def default_end_time() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    """Now, when the caller gives no end time (pb's default)."""
+    from profiles_pipeline.instants import now
+
+    return now()
 
 
 def plan_features(
@@ -36,14 +39,17 @@ def plan_features(
     *,
     end_time: datetime | None = None,
     id_graph_table: str | dict[str, str] | None = None,
+    inline_models: bool = False,
 ) -> FeaturePlan:
     """Every features step of the project, in dependency order, rendered for `adapter`'s engine.
 
     `id_graph_table`: the id graph to join rows through (one name when the project has one
-    entity, or {entity: table}); default: the entity's stitcher table name."""
+    entity, or {entity: table}); default: the entity's stitcher table name. `inline_models`:
+    read materialized sql_template models as subqueries instead of their tables (a snapshot of
+    an earlier time must not use, nor overwrite, the tables of the published one)."""
     end_time = end_time or default_end_time()
     graphs = _graphs(project, id_graph_table)
-    models, entities = resolve_project(project, adapter, end_time, graphs)
+    models, entities = resolve_project(project, adapter, end_time, graphs, inline_models=inline_models)
     builder = _Builder(adapter)
     for m in models.values():
         if m.output_type != "ephemeral":
@@ -109,13 +115,13 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
           [f"derived (dependency order): {', '.join(derived)}"] if derived else [])
     entity_features = feature_columns(f, None, visible_vars(f, None))
     view = feature_view_name(f)
-    b.add(view, "feature_view", "view", select_features(var_table, f.main_id, entity_features), [var_table],
+    b.add(view, "feature_view", "view", select_features(var_table, f.main_id, entity_features, end_time), [var_table],
           f.entity, f"{f.main_id} and {len(entity_features)} features")
     for id_type, name in f.using_ids:
         b.add(name, "id_view", "view", id_view_query(f, view, id_type, entity_features), [view, f.id_graph],
               f.entity, f"features of {f.entity} keyed by {id_type} (one row per {id_type} value)")
     for t in f.feature_tables:
-        b.add(t.name, "feature_table", "table", select_features(var_table, f.main_id, t.features), [var_table],
+        b.add(t.name, "feature_table", "table", select_features(var_table, f.main_id, t.features, end_time), [var_table],
               f.entity, f"feature table: {', '.join(t.features)}")
     by_name = {c.name: c for c in f.cohorts}
     for name in order({c.name: {c.parent} if c.parent else set() for c in f.cohorts}, "cohorts"):
@@ -123,7 +129,7 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
         cols = feature_columns(f, c.name, visible_vars(f, c.name))
         parent = f"models/{c.parent}" if c.parent else f"{f.entity}/all"
         deps = [var_table] + ([c.parent] if c.parent else [])
-        b.add(c.name, "cohort", c.output_type, cohort_query(f, c, cols), deps, f.entity,
+        b.add(c.name, "cohort", c.output_type, cohort_query(f, c, cols, end_time), deps, f.entity,
               f"cohort extending {parent}: members and {len(cols)} features")
         for id_type, view_name in c.feature_views:
             b.add(view_name, "id_view", "view", id_view_query(f, c.name, id_type, cols), [c.name, f.id_graph],

@@ -27,10 +27,12 @@ from profiles_pipeline.warehouse.base import WarehouseAdapter
 
 
 def resolve_project(
-    project: Project, adapter: WarehouseAdapter, end_time: datetime, id_graphs: dict[str, str] | None = None
+    project: Project, adapter: WarehouseAdapter, end_time: datetime, id_graphs: dict[str, str] | None = None,
+    *, inline_models: bool = False,
 ) -> tuple[dict[str, SqlModelDef], list[EntityFeatures]]:
     r = SnippetRenderer(project, end_time, adapter.dialect)
-    models = resolve_sql_models(project, adapter, r)
+    stitchers = {project.stitcher_name(e): g for e, g in (id_graphs or {}).items()}
+    models = resolve_sql_models(project, adapter, r, inline=inline_models, id_graphs=stitchers)
     entities = [
         resolve_entity(project, adapter, r, e.name, (id_graphs or {}).get(e.name), models)
         for e in project.entities

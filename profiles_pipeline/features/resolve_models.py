@@ -36,8 +36,13 @@ def _as_from(relation: exp.Expression) -> exp.Expression:
     return rel
 
 
-def resolve_sql_models(project: Project, adapter: WarehouseAdapter, r: SnippetRenderer) -> dict[str, SqlModelDef]:
-    """Every sql_template model, DeRefs replaced by relations, in dependency order."""
+def resolve_sql_models(
+    project: Project, adapter: WarehouseAdapter, r: SnippetRenderer, *, inline: bool = False,
+    id_graphs: dict[str, str] | None = None,
+) -> dict[str, SqlModelDef]:
+    """Every sql_template model, DeRefs replaced by relations, in dependency order. `inline`:
+    every model is read as a subquery (ephemeral); `id_graphs`: stitcher name -> the id graph
+    relation a DeRef of it reads (the graph as of end_time)."""
     models = [m for m in project.models if isinstance(m, SqlTemplateModel)]
     rendered, deps = {}, {}
     for m in models:
@@ -52,12 +57,13 @@ def resolve_sql_models(project: Project, adapter: WarehouseAdapter, r: SnippetRe
     defs: dict[str, SqlModelDef] = {}
     for name in ordered:
         m = project.models_by_name[name]
-        relations = {ph: _deref(project, adapter, r, path, defs, m) for ph, path in rendered[name].derefs.items()}
+        relations = {ph: _deref(project, adapter, r, path, defs, m, id_graphs or {})
+                     for ph, path in rendered[name].derefs.items()}
         mat = m.model_spec.materialization
         defs[name] = SqlModelDef(
             name=name,
             query=replace_derefs(rendered[name].tree, relations),
-            output_type=(mat.output_type if mat and mat.output_type else "ephemeral"),
+            output_type="ephemeral" if inline else (mat.output_type if mat and mat.output_type else "ephemeral"),
             deps=deps[name],
             location=m.location,
         )
@@ -70,7 +76,7 @@ def model_relation(model: SqlModelDef) -> exp.Expression:
     return exp.to_table(model.name)
 
 
-def _deref(project, adapter, r, path: str, defs: dict[str, SqlModelDef], owner) -> exp.Expression:
+def _deref(project, adapter, r, path: str, defs: dict[str, SqlModelDef], owner, id_graphs: dict[str, str]) -> exp.Expression:
     target = project.resolve(path)
     if isinstance(target, Input):
         rel = input_relation_sql(adapter, project, target)
@@ -78,7 +84,7 @@ def _deref(project, adapter, r, path: str, defs: dict[str, SqlModelDef], owner) 
     if isinstance(target, SqlTemplateModel) and target.name in defs:
         return model_relation(defs[target.name])
     if isinstance(target, IdStitcherModel):
-        return exp.to_table(target.name)
+        return exp.to_table(id_graphs.get(target.name, target.name))
     raise UserError(f"{owner.location}: {owner.name}: this.DeRef(\"{path}\") names nothing this engine "
                     "can read (use inputs/<name> or models/<sql_template or id_stitcher name>)")
 

@@ -29,10 +29,10 @@ from sqlglot import exp
 
 from profiles_pipeline.identity.components import connected_components
 from profiles_pipeline.identity.plan import StitcherPlan
-from profiles_pipeline.identity.sqltree import drop, rows, run
 from profiles_pipeline.identity.tables import StitcherTables
 from profiles_pipeline.identity.temporal import kept_intervals
 from profiles_pipeline.instants import end_of_day
+from profiles_pipeline.warehouse.sqltree import drop, rows, run
 
 _TEMP = "CREATE OR REPLACE TEMP TABLE"
 
@@ -118,7 +118,7 @@ class _Work:
 
 
 def _checkpoint_table(adapter, name: str, cps: Checkpoints) -> None:
-    from profiles_pipeline.identity.sqltree import literal
+    from profiles_pipeline.warehouse.sqltree import literal
 
     values = exp.values(
         [exp.tuple_(exp.Literal.number(i + 1), literal(at)) for i, at in enumerate(cps.instants())],

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from profiles_pipeline.identity.sqltree import drop, rows, run, statement
 from profiles_pipeline.identity.tables import (
     CHECKPOINTS_COLUMNS,
     HISTORY_COLUMNS,
     StitcherTables,
     ensure_table,
 )
+from profiles_pipeline.warehouse.sqltree import drop, rows, run, statement
 
 _VALID_AT = "valid_from <= :at AND (valid_to IS NULL OR valid_to > :at)"
 

@@ -33,7 +33,6 @@ from profiles_pipeline.identity.incremental import drop_scratch, incremental_mer
 from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.report import StitchReport, build_report
 from profiles_pipeline.identity.sqlbits import date_lit, lit, ts_lit
-from profiles_pipeline.identity.sqltree import drop, rows
 from profiles_pipeline.identity.tables import (
     DAY_EDGES_COLUMNS,
     EXCLUDED_COLUMNS,
@@ -44,6 +43,7 @@ from profiles_pipeline.identity.tables import (
 )
 from profiles_pipeline.identity.views import create_views
 from profiles_pipeline.instants import start_of_day
+from profiles_pipeline.warehouse.sqltree import drop, rows
 
 Mode = Literal["full", "range", "incremental", "window", "snapshot", "noop"]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from profiles_pipeline.identity.guards import limits
 from profiles_pipeline.identity.plan import StitcherPlan
-from profiles_pipeline.identity.sqltree import case_by, drop, run
+from profiles_pipeline.warehouse.sqltree import case_by, drop, run
 
 _TEMP = "CREATE OR REPLACE TEMP TABLE"
 

@@ -1,4 +1,4 @@
-"""Statements of the identity layer as sqlglot trees, from templates in the canonical dialect.
+"""Statements as sqlglot trees, from templates in the canonical dialect (identity, snapshots).
 
 A template names its tables by short logical names (`links`, `nodes`) and its values by
 placeholders (`:end_time`). `statement` parses it once (cached), swaps each logical table for

@@ -1,0 +1,84 @@
+"""`<entity>_var_table` as a table of snapshots: every var per main id, one set of rows per
+`valid_at`. A new snapshot replaces the ones of its partition day (or only its own instant), so
+re-running a day never duplicates rows; what is published (feature view, id views, feature
+tables, cohorts) reads one snapshot, the latest, pinned by its instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlglot import exp
+
+from profiles_pipeline.features.outputs import VALID_AT
+from profiles_pipeline.features.plan import PlanStep
+from profiles_pipeline.warehouse.sqltree import drop, literal, rows, run
+
+
+@dataclass(frozen=True)
+class SnapshotSlice:
+    """Which stored snapshots a new one at `valid_at` replaces: every one of partition `day`, or
+    (day None) only one at the same instant."""
+
+    valid_at: datetime
+    day: date | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotWrite:
+    rows: int
+    #: True when the table was replaced (first snapshot, or the vars changed: older snapshots of
+    #: other columns cannot be kept next to the new ones).
+    replaced_table: bool
+    previous_latest: datetime | None
+
+
+def latest_snapshot(adapter, table: str) -> datetime | None:
+    if not adapter.table_exists(table) or VALID_AT not in {c.name for c in adapter.columns(table)}:
+        return None
+    return rows(adapter, f"SELECT MAX({VALID_AT}) FROM vt", {"vt": table})[0][0]
+
+
+def snapshot_instants(adapter, table: str) -> list[datetime]:
+    if not adapter.table_exists(table):
+        return []
+    return [r[0] for r in rows(adapter, f"SELECT DISTINCT {VALID_AT} FROM vt ORDER BY 1", {"vt": table})]
+
+
+def has_snapshot(adapter, table: str, at: datetime) -> bool:
+    if not adapter.table_exists(table):
+        return False
+    return bool(rows(adapter, f"SELECT COUNT(*) FROM vt WHERE {VALID_AT} = :at", {"vt": table}, at=at)[0][0])
+
+
+def write_snapshot(adapter, step: PlanStep, where: SnapshotSlice) -> SnapshotWrite:
+    """Build the var table step's query into a staging table, then put it in place of the
+    snapshots `where` names (atomically)."""
+    staging = f"{step.name}__next"
+    count = adapter.replace_table(staging, step.sql, read=adapter.dialect)
+    previous = latest_snapshot(adapter, step.name)
+    old_cols = [(c.name, c.type) for c in adapter.columns(step.name)] if adapter.table_exists(step.name) else None
+    if old_cols != [(c.name, c.type) for c in adapter.columns(staging)]:
+        adapter.swap_in(staging, step.name)
+        return SnapshotWrite(count, True, None)
+    cond = (f"CAST({VALID_AT} AS DATE) = :day" if where.day is not None else f"{VALID_AT} = :at")
+    with adapter.transaction():
+        run(adapter, f"DELETE FROM vt WHERE {cond}", {"vt": step.name}, day=where.day, at=where.valid_at)
+        run(adapter, "INSERT INTO vt SELECT * FROM staging", {"vt": step.name, "staging": staging})
+    drop(adapter, staging)
+    return SnapshotWrite(count, False, previous)
+
+
+def pinned(query: exp.Select, valid_at: datetime) -> exp.Select:
+    """`query` (over the var table) restricted to the snapshot at `valid_at`."""
+    return query.where(exp.column(VALID_AT).eq(literal(valid_at)))
+
+
+def drop_snapshots_before(adapter, table: str, horizon: datetime) -> list[datetime]:
+    """Drop snapshots older than `horizon`, never the latest. Returns the instants dropped."""
+    instants = snapshot_instants(adapter, table)
+    gone = [at for at in instants[:-1] if at < horizon]
+    if gone:
+        run(adapter, f"DELETE FROM vt WHERE {VALID_AT} <= :k", {"vt": table}, k=max(gone))
+    return gone
