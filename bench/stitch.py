@@ -123,7 +123,7 @@ def main() -> None:
         end = START + timedelta(days=args.days)
         t0 = time.perf_counter()
         for d in range(args.days):
-            extract_edges(adapter, p, (START + timedelta(days=d)).date(), end)
+            extract_edges(adapter, p, (START + timedelta(days=d)).date())
         # Extraction is its own (daily) step; its writes are flushed (and counted) with it, so the
         # stitch is not billed for them.
         adapter.execute("CHECKPOINT")
@@ -146,7 +146,7 @@ def main() -> None:
         adapter.execute("INSERT INTO ev SELECT * FROM ev_new")
         day = (START + timedelta(days=args.days)).date()
         t0 = time.perf_counter()
-        extract_edges(adapter, p, day, end + timedelta(days=1))
+        extract_edges(adapter, p, day)
         adapter.execute("CHECKPOINT")
         extract_day_s = time.perf_counter() - t0
         if timings is not None:
@@ -199,7 +199,7 @@ def quality(users: int, days: int, out: Path) -> None:
         p = StitcherPlan(name="q", entity="user", edge_sources=tuple(sources), id_types=rules, hub_threshold_default=hub)
         with DuckDBAdapter(":memory:") as adapter:
             for d in range(days):
-                extract_edges(adapter, p, start + timedelta(days=d), end)
+                extract_edges(adapter, p, start + timedelta(days=d))
             r = stitch(adapter, p, end_time=end, run_id="q")
             q = cluster_quality(adapter, p, truth)
         print(f"{name:>22}: pairwise P={q.pairwise_precision:.3f} R={q.pairwise_recall:.3f} | "

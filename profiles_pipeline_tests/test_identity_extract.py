@@ -26,7 +26,7 @@ ROWS = [
     ("unknown", "u3", None, "2024-01-01 13:00:00", True),  # excluded anonymous id value
     ("a5", "u5", None, "2024-01-01 14:00:00", False),  # the row's where drops it
     ("a6", "u6", None, "2024-01-02 00:00:00", True),  # next day
-    ("a7", "u1", None, "2024-01-01 23:30:00", True),  # after end_time
+    ("a7", "u1", None, "2024-01-01 23:30:00", True),  # after the end time the graph is built as of
 ]
 
 
@@ -59,9 +59,11 @@ def _edges(adapter):
 
 
 def test_filters_where_day_and_end_time(adapter):
-    result = extract_edges(adapter, _plan(), date(2024, 1, 1), datetime(2024, 1, 1, 23, 0))
-    assert result.rows_read == 4 and (result.ids_before, result.ids_after) == (11, 7)
+    plan = _plan()
+    result = extract_edges(adapter, plan, date(2024, 1, 1))
+    assert result.rows_read == 5 and (result.ids_before, result.ids_after) == (13, 9)
     assert _edges(adapter) == sorted([
+        ("a7", "anonymous_id", "a7", "anonymous_id"), ("a7", "anonymous_id", "u1", "user_id"),  # whole days
         ("a1", "anonymous_id", "a1", "anonymous_id"), ("u1", "user_id", "u1", "user_id"),
         ("x@y.com", "email", "x@y.com", "email"),
         ("a1", "anonymous_id", "u1", "user_id"), ("a1", "anonymous_id", "x@y.com", "email"),
@@ -75,15 +77,19 @@ def test_filters_where_day_and_end_time(adapter):
     assert reasons[("unknown", "anonymous_id")].startswith("filter 1: exclude value")
     assert reasons[("bad-email", "email")].startswith("filter 1: include regex")
     assert reasons[("test@test.com", "email")].startswith("filter 2: exclude sql list")
+    # The graph as of 23:00 leaves out what was first seen later the same day.
+    stitch(adapter, plan, end_time=datetime(2024, 1, 1, 23, 0), run_id="r")
+    ids = {r[0] for r in adapter.fetch("SELECT other_id FROM ids")}
+    assert "a2" in ids and "a7" not in ids
 
 
 def test_rerunning_a_day_does_not_duplicate(adapter):
     plan = _plan()
     for _ in range(2):
-        extract_edges(adapter, plan, date(2024, 1, 1), datetime(2024, 1, 3))
+        extract_edges(adapter, plan, date(2024, 1, 1))
     first = _edges(adapter)
     assert len(first) == len(set(first))
-    extract_edges(adapter, plan, date(2024, 1, 2), datetime(2024, 1, 3))
+    extract_edges(adapter, plan, date(2024, 1, 2))
     stitch(adapter, plan, end_time=datetime(2024, 1, 3), run_id="r1")
     rows = adapter.fetch("SELECT other_id, other_id_type FROM ids")
     assert len(rows) == len(set(rows))

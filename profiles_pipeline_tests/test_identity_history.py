@@ -71,7 +71,7 @@ def test_one_pass_history_equals_the_reference_at_every_checkpoint(engine, tmp_p
         rows = rows_from_edges(edges, singles, types.__getitem__, START)
         load_rows(adapter, rows)
         last = datetime.combine(LAST, datetime.min.time()) + timedelta(hours=13) if midday else end_of_day(LAST)
-        extract_edges(adapter, plan, START.date(), last, last_day=LAST)
+        extract_edges(adapter, plan, START.date(), last_day=LAST)
         cps = Checkpoints(START.date(), last)
         build_history(adapter, plan, cps, "history_out")
         for at in cps.instants():
@@ -94,11 +94,11 @@ def test_day_by_day_and_one_range_run_write_the_same_history(engine, tmp_path, m
             if daily:
                 modes = []
                 for day in _days():
-                    extract_edges(adapter, plan, day, end_of_day(day))
+                    extract_edges(adapter, plan, day)
                     modes.append(stitch(adapter, plan, end_time=end_of_day(day), run_id=str(day)).mode)
                 assert modes == ["full"] + ["incremental"] * (DAYS - 1)
             else:
-                extract_edges(adapter, plan, START.date(), end_of_day(LAST), last_day=LAST)
+                extract_edges(adapter, plan, START.date(), last_day=LAST)
                 result = stitch(adapter, plan, end_time=end_of_day(LAST), first_day=START.date(), run_id="all")
                 assert result.mode == "full" and len(result.checkpoints) == DAYS
             written.append((_history(adapter, plan), _checkpoints(adapter, plan), graph_of(adapter, plan)))
@@ -119,7 +119,7 @@ def test_an_old_day_rerun_with_late_events_leaves_the_head_then_catches_up(engin
         rows = rows_from_edges(edges, singles, types.__getitem__, START)
         load_rows(adapter, rows)
         for day in _days():
-            extract_edges(adapter, plan, day, end_of_day(day))
+            extract_edges(adapter, plan, day)
             stitch(adapter, plan, end_time=end_of_day(day), run_id=str(day))
         head = graph_of(adapter, plan)
         # Late events for day 2 (ids of the same types, some of them new).
@@ -128,7 +128,7 @@ def test_an_old_day_rerun_with_late_events_leaves_the_head_then_catches_up(engin
         extra = rows_from_edges(l_edges, l_singles, lambda n: (l_types | types).get(n, "a"),
                                 datetime.combine(old_day, datetime.min.time()))
         load_rows(adapter, rows + extra)
-        extract_edges(adapter, plan, old_day, end_of_day(old_day))
+        extract_edges(adapter, plan, old_day)
         result = stitch(adapter, plan, end_time=end_of_day(old_day), run_id="late")
         assert result.mode == "window"
         assert graph_of(adapter, plan) == head, "the published graph did not move"
@@ -155,7 +155,7 @@ def test_retention_drops_old_checkpoints_and_keeps_the_latest(engine, tmp_path, 
         rows = rows_from_edges(edges, [], types.__getitem__, START)
         load_rows(adapter, rows)
         for day in _days():
-            extract_edges(adapter, plan, day, end_of_day(day))
+            extract_edges(adapter, plan, day)
             result = stitch(adapter, plan, end_time=end_of_day(day), run_id=str(day), retention=timedelta(days=1))
         assert _checkpoints(adapter, plan) == [end_of_day(d) for d in _days()[-2:]]
         assert result.retention_dropped == 1

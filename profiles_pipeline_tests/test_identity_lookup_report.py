@@ -40,9 +40,9 @@ def built(request, tmp_path, monkeypatch):
         plan = make_plan({"b": IdTypeRules("b", hub_threshold=2)})
         load_rows(adapter, rows_from_edges(DAY0 + DAY1, [(6, 100, 0)], TYPES.__getitem__, START))
         day0, day1 = START.date(), (START + timedelta(days=1)).date()
-        extract_edges(adapter, plan, day0, end_of_day(day1))
+        extract_edges(adapter, plan, day0)
         first = stitch(adapter, plan, end_time=end_of_day(day0), run_id="r1")
-        extract_edges(adapter, plan, day1, end_of_day(day1))
+        extract_edges(adapter, plan, day1)
         second = stitch(adapter, plan, end_time=end_of_day(day1), run_id="r2")
         yield adapter, plan, first, second
 

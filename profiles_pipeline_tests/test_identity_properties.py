@@ -56,7 +56,7 @@ def test_full_stitch_matches_reference(engine, tmp_path, monkeypatch):
         load_rows(adapter, rows)
         end = START + timedelta(days=DAYS)
         for d in range(DAYS):
-            extract_edges(adapter, plan, (START + timedelta(days=d)).date(), end)
+            extract_edges(adapter, plan, (START + timedelta(days=d)).date())
         result = stitch(adapter, plan, end_time=end, run_id="full")
         assert result.mode == "full" and result.converged
         assert graph_of(adapter, plan) == reference_graph(plan, rows, end)
@@ -81,7 +81,7 @@ def test_incremental_days_match_reference_and_rebuild(engine, tmp_path, monkeypa
             load_rows(adapter, arrived)
             end = START + timedelta(days=min(batch + 1, DAYS))
             for day in sorted({(r["ts"] - START).days for r in arrived if r["_arrives"] == batch}):
-                extract_edges(adapter, plan, (START + timedelta(days=day)).date(), end)
+                extract_edges(adapter, plan, (START + timedelta(days=day)).date())
             result = stitch(adapter, plan, end_time=end, run_id=f"b{batch}")
             # A late event re-extracts a day the head covers: the history is rebuilt from that day.
             assert result.mode in (("full",) if batch == 0 else ("incremental", "range", "noop"))
@@ -107,7 +107,7 @@ def test_row_order_within_a_day_does_not_matter(tmp_path_factory, graph, rules, 
         random.Random(seed + order).shuffle(rows)
         with DuckDBAdapter(tmp_path_factory.mktemp("order") / "w.duckdb") as adapter:
             load_rows(adapter, rows)
-            extract_edges(adapter, plan, START.date(), START + timedelta(days=1))
+            extract_edges(adapter, plan, START.date())
             stitch(adapter, plan, end_time=START + timedelta(days=1), run_id="r")
             results.append((graph_of(adapter, plan), _audit(adapter, plan)))
     assert results[0] == results[1]

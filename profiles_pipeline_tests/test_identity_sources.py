@@ -50,10 +50,10 @@ def _links(adapter) -> list[tuple]:
 def test_earliest_source_wins_full_incremental_and_rebase(adapter):
     plan = _plan()
     day1, day2 = date(2024, 1, 1), date(2024, 1, 2)
-    extract_edges(adapter, plan, day1, end_of_day(day1))
+    extract_edges(adapter, plan, day1)
     assert stitch(adapter, plan, end_time=end_of_day(day1), run_id="d1").mode == "full"
     assert _links(adapter) == EXPECTED[:3]
-    extract_edges(adapter, plan, day2, end_of_day(day2))
+    extract_edges(adapter, plan, day2)
     assert stitch(adapter, plan, end_time=end_of_day(day2), run_id="d2").mode == "incremental"
     assert _links(adapter) == EXPECTED
     assert stitch(adapter, plan, end_time=end_of_day(day2), run_id="re", rebase=True).mode == "full"

@@ -75,7 +75,8 @@ def test_schedule_runs_yesterday_each_morning(tmp_path: Path) -> None:
     assert schedule.cron_schedule == "0 6 * * *"
     with dg.instance_for_test() as instance:
         morning = datetime(2026, 3, 15, 6, 0, tzinfo=UTC)
-        with dg.build_schedule_context(instance=instance, scheduled_execution_time=morning) as context:
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=morning,
+                                       repository_def=defs.get_repository_def()) as context:
             requests = list(schedule.evaluate_tick(context).run_requests or [])
     assert [r.partition_key for r in requests] == ["2026-03-14"]
 

@@ -86,7 +86,7 @@ def test_every_asset_of_the_graph_is_materialized_with_metadata(runs, project) -
     assert 0.5 < graph["ground_truth/pairwise_precision"] <= 1.0
     assert 0.5 < graph["ground_truth/pairwise_recall"] <= 1.0
     assert Path(graph["id stitcher report"]).read_text().lstrip().lower().startswith("<!doctype html")
-    assert meta["inputs/tracks"]["rows_this_day"] == _query(
+    assert meta["inputs/tracks"]["rows_in_run"] == _query(
         project, "SELECT COUNT(*) FROM read_parquet('" + str(project / "data/landing/tracks/dt=2026-01-02/*.parquet") + "')")[0][0]
 
 

@@ -8,11 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from profiles_pipeline.cli.options import ProjectDir
+from profiles_pipeline.cli.options import EndTime, ProjectDir
 from profiles_pipeline.cli.output import console, handles_errors
-
-EndTime = Annotated[str | None, typer.Option("--end-time", help="As of the end of this day "
-                    "(YYYY-MM-DD). Default: the last day with events, as `profiles run`.")]
 
 
 @handles_errors
@@ -34,12 +31,15 @@ def compile_project(
     from profiles_pipeline.cli.compiler import compile_project as compile_sql
     from profiles_pipeline.cli.planning import planning_adapter
     from profiles_pipeline.cli.reading import end_time_of
+    from profiles_pipeline.instants import format_instant
 
     loaded = project_loading.load(project_dir)
     as_of = end_time_of(loaded, end_time)
     out_dir = out or loaded.project.root / "output" / "compiled"
     with planning_adapter(loaded, dialect) as (adapter, how):
         result = compile_sql(loaded, adapter, as_of, out_dir)
+    console.print(f"as of {format_instant(as_of)}" + ("" if end_time else " (the latest event across the inputs)"),
+                  highlight=False)
     console.print(result.plan_text, highlight=False, markup=False)
     table = Table(title=f"{len(result.steps)} SQL files ({result.dialect}, planned on {how}) in {result.out_dir}")
     for col in ("file", "model", "kind"):

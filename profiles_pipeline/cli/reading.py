@@ -5,19 +5,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from profiles_pipeline.errors import UserError, WarehouseError
 
 
-def end_time_of(loaded, text: str | None) -> datetime:
-    """The end of the given day (YYYY-MM-DD), else of the last day with events: what `profiles
-    run` computes as of, so a compiled or shown plan matches what was built."""
-    from profiles_pipeline.cli.run_cmd import default_last_day, parse_day
+def parse_time_option(text: str | None, option: str, *, bare_date: str = "end") -> datetime | None:
+    from profiles_pipeline.instants import parse_instant
 
-    day = parse_day(text, "--end-time") if text else default_last_day(loaded)
-    return datetime.combine(day + timedelta(days=1), time())
+    return parse_instant(text, option, bare_date=bare_date) if text else None
+
+
+def end_time_of(loaded, text: str | None, adapter=None) -> datetime:
+    """The instant given (a date is the end of that day), else the latest event across the
+    inputs (now when none has an event time): what `profiles run` computes as of, so a
+    compiled, validated or shown plan matches what a run builds."""
+    from profiles_pipeline.instants import now
+    from profiles_pipeline.pipeline.input_days import latest_event, read_input_days
+
+    given = parse_time_option(text, "--end-time")
+    if given:
+        return given
+    if adapter is None:
+        with planning_reader(loaded) as (reader, _):
+            return latest_event(read_input_days(reader, loaded.project)) or now()
+    return latest_event(read_input_days(adapter, loaded.project)) or now()
 
 
 @contextmanager

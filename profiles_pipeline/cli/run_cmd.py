@@ -1,8 +1,8 @@
-"""`profiles run`: materialize the project through Dagster in this process."""
+"""`profiles run`: materialize the project through Dagster in this process, in one run."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -10,36 +10,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from profiles_pipeline.cli.options import ProjectDir
+from profiles_pipeline.cli.options import BeginTime, EndTime, ProjectDir
 from profiles_pipeline.cli.output import console, handles_errors
-from profiles_pipeline.errors import UserError
-
-
-def parse_day(text: str, option: str) -> date:
-    """A day from `YYYY-MM-DD` or a timestamp (its day: runs cover whole daily partitions)."""
-    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise UserError(f"{option} {text!r} is not a date; write YYYY-MM-DD (e.g. 2026-01-14) or "
-                    "'YYYY-MM-DD HH:MM:SS'")
-
-
-def default_last_day(loaded) -> date:
-    """The last day with events in the landing zone (DuckDB), else yesterday."""
-    from profiles_pipeline.warehouse.inputs import landing_zone_days
-
-    project = loaded.project
-    days = [d for i in project.inputs
-            for d in landing_zone_days(project.landing_zone_path, i.table_basename or i.name)]
-    if days:
-        return max(days)
-    if loaded.graph.warehouse_kind == "duckdb":
-        raise UserError(f"no events found in the landing zone {project.landing_zone_path}; write some "
-                        f"with `profiles sample-data generate -p {project.root}` or point the inputs "
-                        "at tables or files")
-    return date.today() - timedelta(days=1)
 
 
 @handles_errors
@@ -47,51 +19,110 @@ def run(
     project_dir: ProjectDir = Path("."),
     select: Annotated[list[str] | None, typer.Option("--select", "-s", help="Only these models "
                       "(e.g. features/user, cohorts/known_users, user_id_stitcher). Repeatable.")] = None,
-    end_time: Annotated[str | None, typer.Option("--end-time", help="Compute as of the end of this "
-                        "day (YYYY-MM-DD). Default: the last day with events.")] = None,
-    begin: Annotated[str | None, typer.Option("--from", help="First day to bring the id graph "
-                     "forward from. Default: the first partition.")] = None,
-    rebase: Annotated[bool, typer.Option("--rebase", help="Rebuild the id graph from all stored "
-                      "edges (after deletions or changed filters).")] = False,
+    end_time: EndTime = None,
+    begin_time: BeginTime = None,
+    rebase: Annotated[bool, typer.Option("--rebase", help="Rebuild everything from all stored "
+                      "edges, every day from the first partition, in one run.")] = False,
 ) -> None:
-    """Build the id graph, features, feature views and cohorts through Dagster, day by day.
+    """Build the id graph, features, feature views and cohorts through Dagster, as of an instant:
+    the latest event across the inputs unless --end-time says otherwise. A first run covers every
+    day in one pass; later runs cover only what is new (the next day, late rows); a run with
+    nothing new does nothing and says so.
 
-    Example: profiles run -p config --end-time 2026-01-14
+    Example: profiles run -p config --end-time 2026-01-14T12:00:00
     """
     from profiles_pipeline.cli import project_loading
-    from profiles_pipeline.orchestration.local_run import days_to_run, run_local, schedule
+    from profiles_pipeline.cli.reading import open_project_adapter, parse_time_option
+    from profiles_pipeline.pipeline.first_partition import remember
+    from profiles_pipeline.pipeline.input_days import read_input_days
+    from profiles_pipeline.pipeline.run_scope import plan_run
 
     loaded = project_loading.load(project_dir)
-    last = parse_day(end_time, "--end-time") if end_time else default_last_day(loaded)
-    days = days_to_run(loaded.graph, parse_day(begin, "--from") if begin else None, last)
-    n_steps = sum(len(steps) for _, steps in schedule(loaded.graph, days, select))
+    end = parse_time_option(end_time, "--end-time")
+    begin = parse_time_option(begin_time, "--begin-time", bare_date="start")
+    adapter = open_project_adapter(loaded)
+    try:
+        days = read_input_days(adapter, loaded.project)
+        scope = plan_run(loaded.project, adapter, end_time=end, rebase=rebase, days=days, begin_time=begin)
+    finally:
+        adapter.close()
+    firsts: dict[str, date] = {}
+    for d in days:
+        if d.day is not None:
+            firsts[d.input] = min(firsts.get(d.input, d.day), d.day)
+    remember(loaded.project, firsts)
+    if scope.noop:
+        console.print(_noop_text(loaded, scope))
+        return
+    _run(loaded, scope, select)
+
+
+def _run(loaded, scope, select: list[str] | None) -> None:
+    from profiles_pipeline.orchestration.local_run import run_local, selected_steps
+
+    n_steps = sum(1 + len(s.parts) for s in selected_steps(loaded.graph, select))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
         task = progress.add_task(f"running {loaded.project.name}", total=n_steps)
 
         def on_step(path: str, day: date) -> None:
-            progress.update(task, advance=1, description=f"{day} {path}")
+            progress.update(task, advance=1, description=path)
 
-        result = run_local(loaded.project.root, loaded.graph, days, select=select, rebase=rebase,
-                           on_step=on_step)
+        result = run_local(loaded.project.root, loaded.graph, scope.first_day, scope.end_time, select=select,
+                           rebase=scope.rebase, snapshot=scope.snapshot, on_step=on_step)
         progress.update(task, completed=n_steps)
-    console.print(_steps_table(result, days[-1]))
-    console.print(_headline(loaded, result, days))
+    console.print(_steps_table(result, scope))
+    console.print(_headline(loaded, result, scope))
 
 
-def _steps_table(result, last: date) -> Table:
-    table = Table(title=f"Models as of the end of {last}")
-    for col, justify in (("model", "left"), ("rows", "right"), ("seconds", "right")):
+def _covered(scope) -> str:
+    from profiles_pipeline.instants import format_instant
+
+    days = (f"{scope.days} day(s), {scope.first_day} → {scope.last_day}" if scope.days > 1
+            else f"1 day, {scope.last_day}")
+    return f"{days}, as of {format_instant(scope.end_time)} ({scope.end_from})"
+
+
+def _noop_text(loaded, scope) -> str:
+    from profiles_pipeline.instants import format_instant
+
+    return (f"[bold green]Nothing to do[/]: {scope.reason}; published as of {format_instant(scope.published)}, "
+            f"the latest event. Nothing was written.\n"
+            f"  to rebuild anyway: profiles run -p {loaded.project.root} --rebase")
+
+
+def _steps_table(result, scope) -> Table:
+    table = Table(title=f"Models, {_covered(scope)}")
+    for col, justify in (("model", "left"), ("rows", "right"), ("seconds", "right"), ("what it did", "left")):
         table.add_column(col, justify=justify)
     for step in result.steps:
-        if step.day == last:
-            table.add_row(step.path, "" if step.rows is None else f"{step.rows:,}", f"{step.seconds:.2f}")
+        if step.path.count("/") == 2 and step.path.startswith("features/"):
+            continue  # one asset per feature: the features step's row stands for them
+        table.add_row(step.path, "" if step.rows is None else f"{step.rows:,}", f"{step.seconds:.2f}", _did(step))
     return table
 
 
-def _headline(loaded, result, days: list[date]) -> str:
-    lines = [f"[bold green]Done[/]: {len(days)} day(s), {days[0]} → {days[-1]}, "
-             f"{len(result.run_ids)} Dagster run(s)."]
+def _did(step) -> str:
+    m = step.metadata
+    if "mode" in m:
+        text = {"full": "rebuilt, history of every day in one pass", "range": "rebuilt, history of the run's days",
+                "incremental": "merged the new day(s) incrementally", "window": "recomputed the run's days; head unchanged",
+                "snapshot": "added a snapshot; head unchanged", "noop": "nothing new"}.get(m["mode"], m["mode"])
+        return f"{m['mode']}: {text}"
+    if "days_extracted" in m:
+        return f"{m['days_extracted']} day(s) extracted"
+    if m.get("published") is False:
+        return "snapshot stored, not published"
+    if "rows_in_run" in m:
+        return f"{m.get('days_with_rows', 0)} day(s) with rows"
+    return ""
+
+
+def _headline(loaded, result, scope) -> str:
+    lines = [f"[bold green]Done[/]: {_covered(scope)}; {scope.reason}; {len(result.run_ids)} Dagster run."]
+    if scope.snapshot:
+        lines.append(f"  read this snapshot: profiles query -p {loaded.project.root} \"select * from "
+                     f"<entity>_var_table where valid_at = '{scope.end_time}'\" (the published views are unchanged)")
     for step in loaded.graph.steps:
         if step.kind == "id_graph" and (s := result.last(step.path)):
             m = s.metadata
@@ -107,7 +138,7 @@ def _headline(loaded, result, days: list[date]) -> str:
                     lines.append(f"  id stitcher report: {path}")
     for entity in loaded.project.entities:
         n = sum(1 for v in loaded.project.entity_vars_for(entity.name) if v.is_feature)
-        if s := result.last(f"features/{entity.name}"):
+        if (s := result.last(f"features/{entity.name}")) and s.metadata.get("published"):
             lines.append(f"  features computed: {n} per {entity.name} for {s.rows or 0:,} {entity.name}s "
                          f"({entity.name}_feature_view)")
     if result.checks_failed:

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from profiles_pipeline.cli import show_identity_cmd
-from profiles_pipeline.cli.options import JsonFlag, ProjectDir
+from profiles_pipeline.cli.options import EndTime, JsonFlag, ProjectDir
 from profiles_pipeline.cli.output import console, handles_errors, print_json
 
 app = typer.Typer(help="Look at the project: models, dependencies, plan, id graph, one person.\n\n"
@@ -99,8 +99,7 @@ def dependencies(
 @handles_errors
 def plan(
     project_dir: ProjectDir = Path("."),
-    end_time: Annotated[str | None, typer.Option("--end-time", help="As of the end of this day "
-                        "(YYYY-MM-DD). Default: the last day with events.")] = None,
+    end_time: EndTime = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The features plan: each SQL step in order, and which vars share one scan of an input.
@@ -113,8 +112,8 @@ def plan(
     from profiles_pipeline.pipeline.feature_steps import plan_step_key
 
     loaded = project_loading.load(project_dir)
-    as_of = end_time_of(loaded, end_time)
     with planning_reader(loaded) as (adapter, _):
+        as_of = end_time_of(loaded, end_time, adapter)
         fplan = plan_features(loaded.project, adapter, end_time=as_of)
     if as_json:
         print_json({"end_time": as_of.isoformat(), "dialect": fplan.dialect, "steps": [

@@ -51,13 +51,15 @@ def run_plan(adapter: WarehouseAdapter, plan: FeaturePlan, select: list[str] | N
     return result
 
 
-def run_step(adapter: WarehouseAdapter, step: PlanStep, snapshot: SnapshotSlice | None = None) -> StepOutcome:
+def run_step(adapter: WarehouseAdapter, step: PlanStep, snapshot: SnapshotSlice | None = None,
+             *, publishing: bool = True) -> StepOutcome:
     """Build one step. The var table step adds a snapshot (replacing what `snapshot` says;
-    by default only a snapshot at the same instant)."""
+    by default only a snapshot at the same instant); see `write_snapshot` for `publishing`."""
     start = time.perf_counter()
     try:
         if step.kind == "var_table":
-            rows = write_snapshot(adapter, step, snapshot or SnapshotSlice(_valid_at(step))).rows
+            where = snapshot or SnapshotSlice(_valid_at(step))
+            rows = write_snapshot(adapter, step, where, publishing=publishing).rows
         elif step.materialize == "view":
             adapter.create_view(step.name, step.sql, read=adapter.dialect)
             rows = None

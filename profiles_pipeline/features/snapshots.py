@@ -15,14 +15,35 @@ from profiles_pipeline.features.outputs import VALID_AT
 from profiles_pipeline.features.plan import PlanStep
 from profiles_pipeline.warehouse.sqltree import drop, literal, rows, run
 
+#: Which project definition the snapshots of each var table were computed with.
+DEFINITIONS = "profiles__definitions"
+
 
 @dataclass(frozen=True)
 class SnapshotSlice:
-    """Which stored snapshots a new one at `valid_at` replaces: every one of partition `day`, or
-    (day None) only one at the same instant."""
+    """Which stored snapshots a new one at `valid_at` replaces: every one of the partitions
+    `days` (first, last), or (None) only one at the same instant. `definition`: a fingerprint of
+    the project; snapshots of another definition are dropped, not kept next to the new one."""
 
     valid_at: datetime
-    day: date | None = None
+    days: tuple[date, date] | None = None
+    definition: str | None = None
+
+
+def stored_definition(adapter, table: str) -> str | None:
+    if not adapter.table_exists(DEFINITIONS):
+        return None
+    found = rows(adapter, "SELECT fingerprint FROM defs WHERE relation = :r", {"defs": DEFINITIONS}, r=table)
+    return found[0][0] if found else None
+
+
+def _store_definition(adapter, table: str, definition: str) -> None:
+    from profiles_pipeline.identity.tables import ensure_table
+
+    ensure_table(adapter, DEFINITIONS, "relation VARCHAR, fingerprint VARCHAR")
+    with adapter.transaction():
+        run(adapter, "DELETE FROM defs WHERE relation = :r", {"defs": DEFINITIONS}, r=table)
+        run(adapter, "INSERT INTO defs VALUES (:r, :f)", {"defs": DEFINITIONS}, r=table, f=definition)
 
 
 @dataclass(frozen=True)
@@ -52,19 +73,32 @@ def has_snapshot(adapter, table: str, at: datetime) -> bool:
     return bool(rows(adapter, f"SELECT COUNT(*) FROM vt WHERE {VALID_AT} = :at", {"vt": table}, at=at)[0][0])
 
 
-def write_snapshot(adapter, step: PlanStep, where: SnapshotSlice) -> SnapshotWrite:
+def write_snapshot(adapter, step: PlanStep, where: SnapshotSlice, *, publishing: bool = True) -> SnapshotWrite:
     """Build the var table step's query into a staging table, then put it in place of the
-    snapshots `where` names (atomically)."""
+    snapshots `where` names (atomically). A snapshot of another definition (the project
+    changed, vars were added) replaces the table, which only a snapshot that is published may do:
+    the published outputs read the table."""
     staging = f"{step.name}__next"
     count = adapter.replace_table(staging, step.sql, read=adapter.dialect)
     previous = latest_snapshot(adapter, step.name)
     old_cols = [(c.name, c.type) for c in adapter.columns(step.name)] if adapter.table_exists(step.name) else None
-    if old_cols != [(c.name, c.type) for c in adapter.columns(staging)]:
+    redefined = where.definition is not None and stored_definition(adapter, step.name) != where.definition
+    if redefined or old_cols != [(c.name, c.type) for c in adapter.columns(staging)]:
+        if not publishing and old_cols is not None:
+            drop(adapter, staging)
+            from profiles_pipeline.errors import UserError
+
+            raise UserError(f"{step.name} holds snapshots of an earlier definition of the project; a snapshot "
+                            "of an earlier time cannot be stored next to them: run the latest day first "
+                            "(`profiles run`), which recomputes what is published with the new definition")
         adapter.swap_in(staging, step.name)
+        if where.definition is not None:
+            _store_definition(adapter, step.name, where.definition)
         return SnapshotWrite(count, True, None)
-    cond = (f"CAST({VALID_AT} AS DATE) = :day" if where.day is not None else f"{VALID_AT} = :at")
+    first, last = where.days or (None, None)
+    cond = f"CAST({VALID_AT} AS DATE) BETWEEN :a AND :b" if where.days else f"{VALID_AT} = :at"
     with adapter.transaction():
-        run(adapter, f"DELETE FROM vt WHERE {cond}", {"vt": step.name}, day=where.day, at=where.valid_at)
+        run(adapter, f"DELETE FROM vt WHERE {cond}", {"vt": step.name}, a=first, b=last, at=where.valid_at)
         run(adapter, "INSERT INTO vt SELECT * FROM staging", {"vt": step.name, "staging": staging})
     drop(adapter, staging)
     return SnapshotWrite(count, False, previous)

@@ -1,6 +1,6 @@
 """Identity stitching: edges → connected components → id graph, incrementally, with guards."""
 
-from profiles_pipeline.identity.extract import EdgeExtractResult, extract_edges
+from profiles_pipeline.identity.extract import EdgeExtractResult, extract_edges, stale_days
 from profiles_pipeline.identity.lookup import Explanation, LookupResult, explain, lookup
 from profiles_pipeline.identity.plan import (
     DEFAULT_HUB_THRESHOLD,
@@ -38,5 +38,6 @@ __all__ = [
     "lookup",
     "render_report_html",
     "extract_edges",
+    "stale_days",
     "stitch",
 ]

@@ -1,7 +1,6 @@
 """Edge extraction for a range of day partitions, in one pass over each source.
 
-Each row of each edge source inside `[first day, last day + 1)` and `<= end_time` yields its
-filtered ids as nodes (stored as self-pairs) and every pair of them as an edge, stored under
+Each row of each edge source inside `[first day, last day + 1)` yields its filtered ids as nodes (stored as self-pairs) and every pair of them as an edge, stored under
 the row's day. The range's days replace whatever an earlier run stored for them, so re-running
 a day never duplicates edges.
 """
@@ -9,7 +8,7 @@ a day never duplicates edges.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import combinations
 
 from profiles_pipeline.identity.filters import drop_reason, keep_predicate
@@ -42,7 +41,7 @@ class EdgeExtractResult:
         return ((self.last_day or self.day) - self.day).days + 1
 
 
-def _rows_sql(plan: StitcherPlan, src: EdgeSource, day: date, last: date, end_time: datetime) -> str:
+def _rows_sql(plan: StitcherPlan, src: EdgeSource, day: date, last: date) -> str:
     """One row per input row: its day, raw id values r<i> and filtered ones i<i>."""
     occ = src.occurred_at_col
     where = f" AND ({src.where_sql})" if src.where_sql else ""
@@ -54,8 +53,7 @@ def _rows_sql(plan: StitcherPlan, src: EdgeSource, day: date, last: date, end_ti
     return (
         f"SELECT ts, CAST(ts AS DATE) AS day, {', '.join(f'r{k}' for k in range(len(src.ids)))}, {kept} FROM ("
         f"SELECT CAST({occ} AS TIMESTAMP) AS ts, {raw} FROM ({src.relation_sql}) AS _src "
-        f"WHERE {occ} >= {ts_lit(day)} AND {occ} < {ts_lit(last + timedelta(days=1))} "
-        f"AND {occ} <= {ts_lit(end_time)}{where}) AS _raw"
+        f"WHERE {occ} >= {ts_lit(day)} AND {occ} < {ts_lit(last + timedelta(days=1))}{where}) AS _raw"
     )
 
 
@@ -100,11 +98,10 @@ def _excluded_sql(plan: StitcherPlan, src: EdgeSource, rows: str) -> str:
     )
 
 
-def extract_edges(
-    adapter, plan: StitcherPlan, day: date, end_time: datetime, last_day: date | None = None
-) -> EdgeExtractResult:
+def extract_edges(adapter, plan: StitcherPlan, day: date, last_day: date | None = None) -> EdgeExtractResult:
     """Extract the days `day` .. `last_day` (default: `day` alone) into `<stitcher>__day_edges`,
-    replacing those days."""
+    replacing those days. Whole days are stored: a graph as of an instant within a day reads
+    the edges first seen by then (so a day cut at one end time cannot lose rows for a later one)."""
     last = max(last_day or day, day)
     t = StitcherTables.of(plan)
     for name, cols in ((t.day_edges, DAY_EDGES_COLUMNS), (t.excluded, EXCLUDED_COLUMNS)):
@@ -113,7 +110,7 @@ def extract_edges(
     pairs, excluded, per_day = [], [], {}
     for k, src in enumerate(plan.edge_sources):
         rows = t.work(f"rows{k}")
-        adapter.execute(f"CREATE OR REPLACE TABLE {rows} AS {_rows_sql(plan, src, day, last, end_time)}")
+        adapter.execute(f"CREATE OR REPLACE TABLE {rows} AS {_rows_sql(plan, src, day, last)}")
         pairs.append(f"SELECT day, id1, id1_type, id2, id2_type, {lit(src.name)} AS source, ts FROM ({_pairs_sql(src, rows)}) AS _p{k}")
         excluded.append(_excluded_sql(plan, src, rows))
         for d, *stats in adapter.fetch(_stats_sql(src, rows)):
@@ -149,3 +146,12 @@ def extract_edges(
         adapter.execute(f"DROP TABLE IF EXISTS {name}")
     totals = [sum(v[i] for v in per_day.values()) for i in range(5)]
     return EdgeExtractResult(day, t.day_edges, *totals, stored_rows=stored, last_day=last)
+
+
+def stale_days(adapter, plan: StitcherPlan) -> list[date]:
+    """Days extracted with other filters or sources than the plan's (the project changed)."""
+    t = StitcherTables.of(plan)
+    if not adapter.table_exists(t.days):
+        return []
+    return [r[0] for r in adapter.fetch(
+        f"SELECT day FROM {t.days} WHERE filter_fingerprint <> {lit(plan.filter_fingerprint())} ORDER BY day")]

@@ -1,7 +1,9 @@
 """The asset factory: one daily-partitioned asset per `Step`. Bodies only wire.
 
 A step's asset gets an adapter from the warehouse resource, builds the `RunContext` of its
-partition, runs the step, reports what it built as metadata and evaluates the step's checks.
+partitions (one, or a range: every asset has a single-run backfill policy, so a backfill over
+many days is one run that reads each source once), runs the step, reports what it built as
+metadata and evaluates the step's checks.
 """
 
 from collections.abc import Iterator
@@ -10,12 +12,16 @@ import dagster as dg
 
 from profiles_pipeline.orchestration.checks import check_specs, evaluate_checks
 from profiles_pipeline.orchestration.metadata import metadata_value, result_metadata
-from profiles_pipeline.orchestration.partitions import PREVIOUS_DAY, daily_partitions, run_context
+from profiles_pipeline.orchestration.partitions import (
+    PREVIOUS_DAY,
+    REBASE_TAG,
+    daily_partitions,
+    run_context,
+)
 from profiles_pipeline.orchestration.resources import WarehouseResource
 from profiles_pipeline.pipeline.graph import ProjectGraph, Step
 
-#: Run tag that asks cumulative steps to rebuild from scratch instead of building on D-1.
-REBASE_TAG = "profiles/rebase"
+__all__ = ["REBASE_TAG", "asset_key", "build_assets", "pool_name"]
 
 
 def pool_name(graph: ProjectGraph) -> str:
@@ -71,15 +77,20 @@ def _step_asset(
         partitions_def=partitions,
         check_specs=check_specs(step, partitions),
         pool=pool_name(graph),
+        backfill_policy=dg.BackfillPolicy.single_run(),
     )
     def _asset(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        rebase = context.run.tags.get(REBASE_TAG, "false").lower() == "true"
-        ctx = run_context(context.partition_key, context.run_id, rebase=rebase)
+        keys = context.partition_key_range
+        ctx = run_context(keys.start, keys.end, context.run_id, dict(context.run.tags))
         with warehouse.get_adapter() as adapter:
             result = step.run(adapter, ctx)
-            yield dg.MaterializeResult(asset_key=main.key, metadata=result_metadata(result))
+            metadata = result_metadata(result)
+            metadata["days_covered"] = dg.MetadataValue.text(
+                f"{ctx.first_day} .. {ctx.day}" if ctx.first_day != ctx.day else str(ctx.day))
+            metadata["as_of"] = dg.MetadataValue.text(str(ctx.end_time))
+            yield dg.MaterializeResult(asset_key=main.key, metadata=metadata)
             for part, spec in zip(step.parts, parts, strict=True):
                 figures = result.part_metadata.get(part.column, {})
                 yield dg.MaterializeResult(

@@ -16,6 +16,7 @@ from profiles_pipeline.orchestration.jobs import daily_job, daily_schedule
 from profiles_pipeline.orchestration.partitions import daily_partitions
 from profiles_pipeline.orchestration.resources import WarehouseResource, warehouse_for
 from profiles_pipeline.orchestration.sensors import (
+    bring_forward_sensor,
     landing_zone_sensor,
     warehouse_events_sensor,
     watched_inputs,
@@ -42,6 +43,8 @@ def definitions_for_graph(
     sources = watched_inputs(graph)
     if sources and graph.warehouse_kind != "duckdb":
         sensors.append(warehouse_events_sensor(job, sources, partitions))
+    if any(s.cumulative for s in graph.steps):
+        sensors.append(bring_forward_sensor(job, graph, sensor_interval_seconds))
     return dg.Definitions(
         assets=build_assets(graph),
         jobs=[job],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 
 DAILY_JOB = "profiles_daily"
@@ -20,7 +22,13 @@ def daily_job(partitions_def: dg.PartitionsDefinition) -> dg.UnresolvedAssetJobD
 
 
 def daily_schedule(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
-    """Each morning at 06:00 UTC, run yesterday's partition (the last complete day)."""
-    return dg.build_schedule_from_partitioned_job(
-        job, name=f"{DAILY_JOB}_schedule", hour_of_day=SCHEDULE_HOUR
-    )
+    """Each morning at 06:00 UTC, run yesterday's partition (the last complete day; today's
+    partition exists too, for the sensor, and is not complete yet)."""
+
+    @dg.schedule(name=f"{DAILY_JOB}_schedule", cron_schedule=f"0 {SCHEDULE_HOUR} * * *", job=job,
+                 execution_timezone="UTC", description="Yesterday's partition, each morning at 06:00 UTC.")
+    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        day = (context.scheduled_execution_time - timedelta(days=1)).date().isoformat()
+        return dg.RunRequest(run_key=day, partition_key=day)
+
+    return _schedule

@@ -64,6 +64,11 @@ def forget_day(current: Fingerprints, previous: Fingerprints, day: str) -> Finge
     return kept
 
 
+def digest_of(parts: list[str]) -> str:
+    """A short fingerprint of several fingerprints (a run over several days)."""
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
 def _digest(files: dict[str, list[int]]) -> str:
     text = json.dumps(sorted(files.items()))
     return hashlib.sha1(text.encode()).hexdigest()[:16]

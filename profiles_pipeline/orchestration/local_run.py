@@ -1,9 +1,9 @@
 """Run the project's assets through Dagster in this process, as `profiles run` does.
 
-Days before the last one only need the id graph brought forward (features are point in time
-and computed once, for the last day), so each earlier day materializes the input and identity
-assets and the last day materializes the selection. Runs are recorded in the project's Dagster
-instance (`<project>/data/dagster_home` or $DAGSTER_HOME), so they show up in `profiles ui`.
+One Dagster run covers the run's partitions (a range of days is one run: every asset has a
+single-run backfill policy), so a year of history costs one pass, not one run per day. Runs are
+recorded in the project's Dagster instance (`<project>/data/dagster_home` or $DAGSTER_HOME), so
+they show up in `profiles ui`.
 """
 
 from __future__ import annotations
@@ -11,16 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import dagster as dg
 
 from profiles_pipeline.errors import ProfilesError, UserError, WarehouseError
-from profiles_pipeline.orchestration.assets import REBASE_TAG
 from profiles_pipeline.orchestration.definitions import build_definitions
 from profiles_pipeline.orchestration.instance_home import dagster_home_for
 from profiles_pipeline.orchestration.jobs import DAILY_JOB
+from profiles_pipeline.orchestration.partitions import (
+    END_TIME_TAG,
+    FIRST_DAY_TAG,
+    REBASE_TAG,
+    SNAPSHOT_TAG,
+)
 from profiles_pipeline.pipeline.graph import ProjectGraph, Step
 
 #: The CLI reports failures itself (model, day, message); Dagster's console logger stays quiet.
@@ -48,61 +53,56 @@ class LocalRunResult:
         return found[-1] if found else None
 
 
-def days_to_run(graph: ProjectGraph, first: date | None, last: date) -> list[date]:
-    start = max(first or graph.partitions_start, graph.partitions_start)
-    if last < start:
-        raise UserError(
-            f"nothing to run: the last day {last} is before the first partition {start}"
-        )
-    return [start + timedelta(days=i) for i in range((last - start).days + 1)]
-
-
 @contextmanager
 def _instance(project_dir: Path):
     with dg.DagsterInstance.from_config(str(dagster_home_for(project_dir))) as instance:
         yield instance
 
 
-def schedule(
-    graph: ProjectGraph, days: list[date], select: list[str] | None = None
-) -> list[tuple[date, list[Step]]]:
-    """Which steps run on which day: earlier days only what carries history, the last day all."""
-    chosen = _selected(graph, select)
-    history = [s for s in chosen if s.kind in ("input", "edges", "id_graph")]
-    plan = [(day, chosen if day == days[-1] else history) for day in days]
-    return [(day, steps) for day, steps in plan if steps]
+def selected_steps(graph: ProjectGraph, select: list[str] | None = None) -> list[Step]:
+    """The steps a run materializes (all of them, or those `--select` names)."""
+    return _selected(graph, select)
 
 
 def run_local(
     project_dir: Path,
     graph: ProjectGraph,
-    days: list[date],
+    first_day: date,
+    end_time: datetime,
     *,
     select: list[str] | None = None,
     rebase: bool = False,
+    snapshot: bool = False,
     on_step: Callable[[str, date], None] | None = None,
 ) -> LocalRunResult:
-    """Materialize `days` in order; raises the first failing step's error (model named)."""
+    """Compute the partitions `first_day` .. day(`end_time`) as of `end_time` in one run that
+    materializes the last of them (see `partitions`); raises the first failing step's error
+    (model named)."""
+    last = end_time.date()
     defs = build_definitions(project_dir)
     job = defs.resolve_job_def(DAILY_JOB)
-    out = LocalRunResult(days=days, steps=[], checks_failed=[], run_ids=[])
+    steps = _selected(graph, select)
+    tags = {END_TIME_TAG: end_time.isoformat(sep=" ")}
+    if rebase:
+        tags[REBASE_TAG] = "true"
+    if snapshot:
+        tags[SNAPSHOT_TAG] = "true"
+    if first_day != last:
+        tags[FIRST_DAY_TAG] = first_day.isoformat()
+    out = LocalRunResult(days=sorted({first_day, last}), steps=[], checks_failed=[], run_ids=[])
     with _instance(project_dir) as instance:
-        for n, (day, steps) in enumerate(schedule(graph, days, select)):
-            tags = {REBASE_TAG: "true"} if rebase and n == 0 else {}
-            result = job.execute_in_process(
-                partition_key=day.isoformat(),
-                instance=instance,
-                run_config=QUIET_LOGS,
-                asset_selection=[
-                    dg.AssetKey(list(k)) for s in steps for k in (s.key, *(p.key for p in s.parts))
-                ],
-                tags=tags,
-                raise_on_error=False,
-            )
-            out.run_ids.append(result.run_id)
-            _collect(result, day, out, on_step)
-            if not result.success:
-                raise _failure(result, day)
+        result = job.execute_in_process(
+            partition_key=last.isoformat(),
+            instance=instance,
+            run_config=QUIET_LOGS,
+            asset_selection=[dg.AssetKey(list(k)) for s in steps for k in (s.key, *(p.key for p in s.parts))],
+            tags=tags,
+            raise_on_error=False,
+        )
+        out.run_ids.append(result.run_id)
+        _collect(result, last, out, on_step)
+        if not result.success:
+            raise _failure(result, last)
     return out
 
 
@@ -138,9 +138,13 @@ def _collect(result, day: date, out: LocalRunResult, on_step) -> None:
                 out.checks_failed.append(
                     f"{day} {data.asset_key.to_user_string()}: {data.check_name}"
                 )
-    for event in result.get_asset_materialization_events():
+    seen: set[str] = set()
+    for event in result.get_asset_materialization_events():  # one per partition of a range: keep one
         mat = event.event_specific_data.materialization
         path = "/".join(mat.asset_key.path)
+        if path in seen:
+            continue
+        seen.add(path)
         rows = mat.metadata.get("dagster/row_count")
         meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
         out.steps.append(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from profiles_pipeline.pipeline.input_days import daily_profile
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 
 #: input -> day -> [row_count, max_event_time_iso]
@@ -29,18 +30,7 @@ class WatchedInput:
 
 
 def daily_profile_query(source: WatchedInput) -> exp.Select:
-    ts = exp.column(source.occurred_at)
-    day = exp.cast(ts, "date")
-    return (
-        exp.select(
-            day.as_("day"),
-            exp.func("count", exp.Star()).as_("n"),
-            exp.func("max", ts).as_("max_ts"),
-        )
-        .from_(exp.to_table(source.table))
-        .where(ts.is_(exp.null()).not_())
-        .group_by(day)
-    )
+    return daily_profile(exp.to_table(source.table), source.occurred_at)
 
 
 def read_watermarks(adapter: WarehouseAdapter, sources: list[WatchedInput]) -> Watermarks:

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 from profiles_pipeline.pipeline.feature_steps import feature_steps
+from profiles_pipeline.pipeline.first_partition import first_partition
 from profiles_pipeline.pipeline.graph import ProjectGraph, Step
 from profiles_pipeline.pipeline.identity_steps import identity_steps
 from profiles_pipeline.pipeline.input_steps import input_step
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.connections import resolve_connection
-from profiles_pipeline.warehouse.inputs import landing_zone_days
-
-DEFAULT_PARTITIONS_START = date(2026, 1, 1)
 
 
-def build_graph(project: Project, warehouse_kind: str | None = None) -> ProjectGraph:
-    """Steps for every input, id-graph stage, features, feature view, cohort of `project`."""
+def build_graph(project: Project, warehouse_kind: str | None = None, partitions_start: date | None = None) -> ProjectGraph:
+    """Steps for every input, id-graph stage, features, feature view, cohort of `project`;
+    partitioned by day from `partitions_start` (default: see `first_partition`)."""
     kind = warehouse_kind or resolve_connection(project.root, project.config.connection).config.type
     steps: list[Step] = [input_step(project, i) for i in project.inputs]
     graph_keys = {}
@@ -30,21 +29,13 @@ def build_graph(project: Project, warehouse_kind: str | None = None) -> ProjectG
     return ProjectGraph(
         project_name=project.name,
         steps=tuple(_in_dependency_order(steps)),
-        partitions_start=partitions_start(project),
+        partitions_start=partitions_start or first_partition(project),
         warehouse_kind=kind,
     )
 
 
 def reports_dir(project: Project):
     return project.root / "data" / "reports"
-
-
-def partitions_start(project: Project) -> date:
-    """`partitions_start` of pb_project.yaml, else the landing zone's first day, else a default."""
-    if project.config.partitions_start:
-        return date.fromisoformat(str(project.config.partitions_start))
-    days = [d for i in project.inputs for d in landing_zone_days(project.landing_zone_path, i.table_basename or i.name)]
-    return min(days) if days else DEFAULT_PARTITIONS_START
 
 
 def _in_dependency_order(steps: list[Step]) -> list[Step]:

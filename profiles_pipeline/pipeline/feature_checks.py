@@ -1,15 +1,20 @@
 """Checks on feature views and cohorts, and the cohort size history they compare against.
 
-The history is a small warehouse table (`profiles_cohort_sizes`) so the check needs nothing
-from Dagster's event log and works the same from the CLI."""
+The history is a small warehouse table (`profiles_cohort_sizes`, one row per cohort and
+partition day) so the check needs nothing from Dagster's event log and works the same from the
+CLI."""
 
 from __future__ import annotations
 
+from profiles_pipeline.identity.tables import ensure_table
 from profiles_pipeline.pipeline.graph import CheckOutcome, RunContext, StepCheck, StepResult
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import WarehouseAdapter
+from profiles_pipeline.warehouse.sqltree import rows, run
 
 HISTORY = "profiles_cohort_sizes"
+HISTORY_COLUMNS = "cohort VARCHAR, day DATE, valid_at TIMESTAMP, members BIGINT"
+HISTORY_COLUMN_NAMES = ("cohort", "day", "valid_at", "members")
 
 
 def feature_view_checks(project: Project, entity: str) -> tuple[StepCheck, ...]:
@@ -54,20 +59,18 @@ def null_shares(adapter: WarehouseAdapter, relation: str, columns: list[str]) ->
 
 
 def record_cohort_size(adapter: WarehouseAdapter, ctx: RunContext, table: str, result: StepResult) -> None:
-    """Append this run's size to the history; put the previous size in the step's metadata."""
-    adapter.execute(
-        f"CREATE TABLE IF NOT EXISTS {HISTORY} (cohort VARCHAR, day DATE, run_id VARCHAR, "
-        "members BIGINT, recorded_at TIMESTAMP)"
-    )
-    previous = adapter.fetch(
-        f"SELECT members FROM {HISTORY} WHERE cohort = '{table}' AND run_id <> '{ctx.run_id}' "
-        "ORDER BY recorded_at DESC LIMIT 1"
-    )
-    members = result.tables.get(table, 0)
-    adapter.execute(
-        f"INSERT INTO {HISTORY} VALUES ('{table}', DATE '{ctx.day.isoformat()}', '{ctx.run_id}', "
-        f"{int(members)}, CURRENT_TIMESTAMP)"
-    )
+    """Set this partition day's size in the history (a re-run replaces it); put the size of the
+    latest earlier day in the step's metadata."""
+    tab = {"sizes": HISTORY}
+    if adapter.table_exists(HISTORY) and [c.name for c in adapter.columns(HISTORY)] != list(HISTORY_COLUMN_NAMES):
+        adapter.drop(HISTORY)  # a log of an older version: one row per run, not per day
+    ensure_table(adapter, HISTORY, HISTORY_COLUMNS)
+    previous = rows(adapter, "SELECT members FROM sizes WHERE cohort = :c AND day < :d ORDER BY day DESC LIMIT 1",
+                    tab, c=table, d=ctx.day)
+    members = int(result.tables.get(table, 0))
+    with adapter.transaction():
+        run(adapter, "DELETE FROM sizes WHERE cohort = :c AND day = :d", tab, c=table, d=ctx.day)
+        run(adapter, "INSERT INTO sizes VALUES (:c, :d, :t, :m)", tab, c=table, d=ctx.day, t=ctx.end_time, m=members)
     result.metadata["members"] = members
     result.metadata["previous_members"] = int(previous[0][0]) if previous else None
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from profiles_pipeline.features import plan_features, run_step
+from profiles_pipeline.features import run_step
 from profiles_pipeline.features.plan import PlanStep
+from profiles_pipeline.features.snapshots import SnapshotSlice
 from profiles_pipeline.pipeline.feature_checks import (
     cohort_checks,
     feature_view_checks,
@@ -16,6 +17,8 @@ from profiles_pipeline.pipeline.feature_checks import (
     record_cohort_size,
 )
 from profiles_pipeline.pipeline.graph import RunContext, Step, StepPart, StepResult
+from profiles_pipeline.pipeline.run_cache import cached
+from profiles_pipeline.pipeline.snapshots import SnapshotPlan, published_at, snapshot_plan
 from profiles_pipeline.pipeline.tables import column_types, preview_markdown
 from profiles_pipeline.spec.model_types import (
     EntityCohortModel,
@@ -145,29 +148,46 @@ def _step(
     parts: tuple[StepPart, ...] = (),
 ) -> Step:
     def run(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
-        plan = plan_features(project, adapter, end_time=ctx.end_time)
-        mine = [s for s in plan.steps if plan_step_key(s) == key]
+        snap = _run_plan(adapter, project, ctx)
+        mine = [s for s in snap.plan.steps if plan_step_key(s) == key]
+        built = [s for s in mine if snap.builds(s.kind)]
         result = StepResult()
         seconds = {}
-        for s in mine:
-            outcome = run_step(adapter, s)
+        for s in built:
+            outcome = run_step(adapter, s, snap.slice, publishing=snap.publish)
             rows = outcome.rows if outcome.rows is not None else adapter.row_count(s.name)
             result.tables[s.name] = rows
             seconds[s.name] = round(outcome.seconds, 3)
-        main = _main_table(mine)
+        main = _main_table(built)
         if main:
             result.tables = {main: result.tables.pop(main), **result.tables}
+        if main and adapter.table_exists(main):
             result.columns = column_types(adapter, main)
             result.preview_markdown = preview_markdown(adapter, main)
-        result.metadata = {"relations_built": list(result.tables), "seconds_by_relation": seconds,
-                           "plan": "\n".join(f"{s.kind} {s.name}: {'; '.join(s.details) or s.description}"
-                                             for s in mine)}
-        if after and main:
+        result.metadata = {
+            "as_of": str(ctx.end_time),
+            "published": snap.publish,
+            "relations_built": list(result.tables), "seconds_by_relation": seconds,
+            "plan": "\n".join(f"{s.kind} {s.name}: {'; '.join(s.details) or s.description}" for s in built),
+        }
+        if not snap.publish and mine:
+            result.metadata["not_published"] = (
+                f"a snapshot as of {ctx.end_time} was stored; the published outputs stay as of "
+                f"{published_at(adapter, project)}")
+        if after and main and snap.publish:
             after(adapter, ctx, main, result)
         return result
 
     return Step(key, kind, description, group, tuple(sorted(upstream)), run, checks=tuple(checks),
                 parts=parts)
+
+
+def _run_plan(adapter: WarehouseAdapter, project: Project, ctx: RunContext) -> SnapshotPlan:
+    """The run's features plan, made once per run (the first features step of the run asks)."""
+    days = None if ctx.snapshot else (ctx.first_day, ctx.day)
+    where = SnapshotSlice(ctx.end_time, days, project.fingerprint())
+    return cached(ctx.run_id, ("features", ctx.end_time),
+                  lambda: snapshot_plan(adapter, project, ctx.end_time, where, ctx.run_id, may_publish=not ctx.snapshot))
 
 
 def _main_table(steps: list[PlanStep]) -> str | None:

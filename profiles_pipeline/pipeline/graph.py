@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from profiles_pipeline.warehouse.base import WarehouseAdapter
@@ -20,12 +20,31 @@ StepKind = Literal["input", "edges", "id_graph", "sql_model", "features", "featu
 
 @dataclass(frozen=True)
 class RunContext:
-    """What a step needs besides the warehouse: which day, as of when, and which run."""
+    """What a step needs besides the warehouse: which partitions, as of when, and which run.
+
+    A run covers the daily partitions `first_day` .. `day` (one or many) and is computed as of
+    `end_time`, an instant on `day`: partition D holds its output as of the end of D, the last
+    one as of `end_time`. `snapshot`: an explicit end time earlier than what is published, whose
+    outputs are stored next to the published ones without replacing them."""
 
     day: date
     end_time: datetime
     run_id: str
     rebase: bool = False
+    first_day: date | None = None
+    snapshot: bool = False
+
+    def __post_init__(self) -> None:
+        if self.end_time.date() != self.day:
+            raise ValueError(f"end_time {self.end_time} is not on the run's last day {self.day}")
+        if self.first_day is None:
+            object.__setattr__(self, "first_day", self.day)
+        if self.first_day > self.day:
+            raise ValueError(f"first day {self.first_day} is after the last day {self.day}")
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first_day + timedelta(days=i) for i in range((self.day - self.first_day).days + 1)]
 
 
 @dataclass

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from profiles_pipeline.identity import extract_edges, render_report_html, stitch
+from profiles_pipeline.identity import extract_edges, render_report_html, stale_days, stitch
 from profiles_pipeline.pipeline.graph import CheckOutcome, RunContext, Step, StepCheck, StepResult
 from profiles_pipeline.pipeline.identity_plan import stitcher_plan
+from profiles_pipeline.pipeline.run_cache import cached
 from profiles_pipeline.pipeline.stitch_quality import quality_metadata
 from profiles_pipeline.pipeline.tables import column_types, preview_markdown
 from profiles_pipeline.spec.project import Project
@@ -24,12 +25,19 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
     graph_key = ("identity", name, "id_graph")
     sources = tuple(_input_key(p) for p in project.edge_sources_for(entity))
 
+    def plan_of(adapter: WarehouseAdapter, ctx: RunContext):
+        return cached(ctx.run_id, ("stitcher", entity, ctx.end_time),
+                      lambda: stitcher_plan(project, adapter, entity, ctx.end_time))
+
     def run_edges(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
-        plan = stitcher_plan(project, adapter, entity, ctx.end_time)
-        r = extract_edges(adapter, plan, ctx.day, ctx.end_time)
+        plan = plan_of(adapter, ctx)
+        # Days extracted under other filters or sources are extracted again, in the same pass.
+        first = min([ctx.first_day, *(d for d in stale_days(adapter, plan) if d < ctx.first_day)])
+        r = extract_edges(adapter, plan, first, last_day=ctx.day)
         return StepResult(
             tables={r.table: r.stored_rows},
             metadata={
+                "days_extracted": r.days,
                 "rows_read": r.rows_read,
                 "ids_before_filters": r.ids_before,
                 "ids_after_filters": r.ids_after,
@@ -39,8 +47,9 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
         )
 
     def run_graph(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
-        plan = stitcher_plan(project, adapter, entity, ctx.end_time)
-        result = stitch(adapter, plan, end_time=ctx.end_time, run_id=ctx.run_id, rebase=ctx.rebase)
+        plan = plan_of(adapter, ctx)
+        result = stitch(adapter, plan, end_time=ctx.end_time, run_id=ctx.run_id, rebase=ctx.rebase,
+                        first_day=ctx.first_day, snapshot=ctx.snapshot, retention=project.config.retention)
         metadata = result.as_metadata()
         artifacts = {}
         if result.report is not None:
@@ -66,10 +75,11 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
 
     checks = _graph_checks(project, name, project.entity(entity).main_id_column)
     return [
-        Step(edges_key, "edges", f"Edges of {name} extracted from one day of events "
-             f"(sources: {', '.join('/'.join(s) for s in sources)}).", "identity", sources, run_edges),
+        Step(edges_key, "edges", f"Edges of {name}, extracted per day of events in one pass over the "
+             f"run's days (sources: {', '.join('/'.join(s) for s in sources)}).", "identity", sources, run_edges),
         Step(graph_key, "id_graph", f"The id graph of {entity}: every identifier mapped to one "
-             f"{project.entity(entity).main_id_column}; merged incrementally day by day.", "identity",
+             f"{project.entity(entity).main_id_column} as of the end of each day, kept as history; "
+             "a new day is merged incrementally.", "identity",
              (edges_key,), run_graph, checks=checks, cumulative=True),
     ]
 

@@ -1,36 +1,43 @@
-"""One step per input: check that the day's rows can be read and describe them."""
+"""One step per input: read the run's days of it, record what they hold, describe them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from sqlglot import exp
 
 from profiles_pipeline.features.relations import input_relation_sql
+from profiles_pipeline.instants import start_of_day
+from profiles_pipeline.pipeline.first_partition import remember
 from profiles_pipeline.pipeline.graph import RunContext, Step, StepResult
+from profiles_pipeline.pipeline.input_days import first_day, read_input_days, record
 from profiles_pipeline.pipeline.tables import preview_markdown
 from profiles_pipeline.spec.input_models import Input
 from profiles_pipeline.spec.project import Project
-from profiles_pipeline.warehouse.base import CANONICAL_DIALECT, WarehouseAdapter
+from profiles_pipeline.warehouse.base import WarehouseAdapter
+from profiles_pipeline.warehouse.sqltree import literal
 
 
 def input_step(project: Project, inp: Input) -> Step:
     def run(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
-        relation = input_relation_sql(adapter, project, inp).sql(dialect=CANONICAL_DIALECT)
-        occ = inp.occurred_at
-        day_rows = f"(SELECT * FROM {relation} AS _all"
-        if occ:
-            day_rows += (
-                f" WHERE {occ} >= TIMESTAMP '{ctx.day.isoformat()}'"
-                f" AND {occ} < TIMESTAMP '{(ctx.day + timedelta(days=1)).isoformat()}'"
-            )
-        day_rows += ") AS _day"
-        count = int(adapter.fetch_one(f"SELECT COUNT(*) FROM {day_rows}"))
-        total = int(adapter.fetch_one(f"SELECT COUNT(*) FROM {relation} AS _all"))
-        types = {c.name: c.type for c in adapter.describe_query(f"SELECT * FROM {relation} AS _all")}
+        relation = input_relation_sql(adapter, project, inp)
+        days = read_input_days(adapter, project, [inp.name])
+        record(adapter, days, [inp.name], ctx.first_day, ctx.day)
+        if (first := first_day(days)) is not None:
+            remember(project, {inp.name: first})
+        in_range = [d for d in days if d.day is None or ctx.first_day <= d.day <= ctx.day]
+        last_day = _rows_of_last_day(relation, inp.occurred_at, ctx)
+        types = {c.name: c.type for c in adapter.describe_query(exp.select("*").from_(relation.copy()))}
+        latest = max((d.latest for d in in_range if d.latest is not None), default=None)
         return StepResult(
-            tables={f"{inp.name} ({ctx.day})": count},
-            metadata={"rows_this_day": count, "rows_all_days": total, "source": _describe(inp)},
+            tables={f"{inp.name} ({_span(ctx)})": sum(d.rows for d in in_range)},
+            metadata={
+                "rows_in_run": sum(d.rows for d in in_range),
+                "rows_all_days": sum(d.rows for d in days),
+                "days_with_rows": sum(1 for d in in_range if d.day is not None),
+                "latest_event": str(latest) if latest else None,
+                "source": _describe(inp),
+            },
             columns=types,
-            preview_markdown=preview_markdown(adapter, day_rows),
+            preview_markdown=preview_markdown(adapter, last_day.subquery("_day").sql(adapter.dialect)),
         )
 
     return Step(
@@ -42,6 +49,18 @@ def input_step(project: Project, inp: Input) -> Step:
         run=run,
         tags=_source_tags(inp),
     )
+
+
+def _rows_of_last_day(relation: exp.Expression, occurred_at: str | None, ctx: RunContext) -> exp.Select:
+    query = exp.select("*").from_(relation.copy())
+    if not occurred_at:
+        return query
+    ts = exp.column(occurred_at)
+    return query.where(exp.and_(ts.copy() >= literal(start_of_day(ctx.day)), ts.copy() <= literal(ctx.end_time)))
+
+
+def _span(ctx: RunContext) -> str:
+    return str(ctx.day) if ctx.first_day == ctx.day else f"{ctx.first_day} .. {ctx.day}"
 
 
 def _source_tags(inp: Input) -> dict[str, str]:
@@ -56,7 +75,7 @@ def _source_tags(inp: Input) -> dict[str, str]:
 
 def _describe(inp: Input) -> str:
     ad = inp.app_defaults
-    return ad.table or ad.view or str(ad.path or "")
+    return ad.table or ad.view or str(ad.path or ad.csv or "")
 
 
 def _description(inp: Input) -> str:

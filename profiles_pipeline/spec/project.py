@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,18 @@ class Project:
     @property
     def name(self) -> str:
         return self.config.name
+
+    def fingerprint(self) -> str:
+        """Changes when any file of the project changes: what was computed from another
+        definition is stale (the next run recomputes it)."""
+        digest = hashlib.sha1()
+        for rel in sorted(self.files):
+            digest.update(rel.encode() + b"\0")
+            try:
+                digest.update((self.root / rel).read_bytes())
+            except OSError:
+                digest.update(b"<unreadable>")
+        return digest.hexdigest()[:16]
 
     @property
     def sql_dialect(self) -> str:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster import ConfigurableResource, EnvVar
-from dagster_duckdb import DuckDBResource
-from dagster_snowflake import SnowflakeResource
 from pydantic import Field
 
 from profiles_pipeline.warehouse.base import WarehouseAdapter
@@ -22,9 +21,15 @@ from profiles_pipeline.warehouse.connection_config import (
 )
 from profiles_pipeline.warehouse.connections import ResolvedConnection, resolve_connection
 
+if TYPE_CHECKING:  # imported where used: dagster_snowflake alone takes seconds to import
+    from dagster_duckdb import DuckDBResource
+    from dagster_snowflake import SnowflakeResource
+
 
 def snowflake_resource(config: SnowflakeConnectionConfig) -> SnowflakeResource:
     """A SnowflakeResource whose secrets are `EnvVar`s: Dagster shows the names, not the values."""
+    from dagster_snowflake import SnowflakeResource
+
     secrets = {arg: EnvVar(var) for arg, var in config.secret_env_vars().items()}
     return SnowflakeResource(
         account=config.account,
@@ -40,6 +45,8 @@ def snowflake_resource(config: SnowflakeConnectionConfig) -> SnowflakeResource:
 
 
 def duckdb_resource(config: DuckDBConnectionConfig) -> DuckDBResource:
+    from dagster_duckdb import DuckDBResource
+
     Path(config.path).parent.mkdir(parents=True, exist_ok=True)
     return DuckDBResource(database=str(config.path))
 

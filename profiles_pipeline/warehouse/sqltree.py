@@ -64,12 +64,40 @@ def statement(adapter, template: str, tables: Mapping[str, str], **values: Value
     return tree.transform(swap, copy=False)
 
 
+def rendered(adapter, template: str, tables: Mapping[str, str], **values: Value) -> str:
+    """`statement` rendered in the adapter's dialect; the same statement is rendered once (a loop
+    that runs it again with the same tables and values reuses the text)."""
+    key = (type(adapter).__name__, adapter.dialect, template, tuple(sorted(tables.items())),
+           tuple(sorted((k, _hashable(v)) for k, v in values.items())))
+    try:
+        return _rendered_cache(key, lambda: adapter.to_sql(statement(adapter, template, tables, **values)))
+    except TypeError:  # a value that cannot be a key (an expression): render it every time
+        return adapter.to_sql(statement(adapter, template, tables, **values))
+
+
+_RENDERED: dict = {}
+
+
+def _rendered_cache(key, make):
+    if key not in _RENDERED:
+        if len(_RENDERED) > 4096:
+            _RENDERED.clear()
+        _RENDERED[key] = make()
+    return _RENDERED[key]
+
+
+def _hashable(value: Value):
+    if isinstance(value, exp.Expression):
+        return ("expr", value.sql())
+    return value
+
+
 def run(adapter, template: str, tables: Mapping[str, str], **values: Value) -> None:
-    adapter.execute(statement(adapter, template, tables, **values))
+    adapter.execute(rendered(adapter, template, tables, **values), read=adapter.dialect)
 
 
 def rows(adapter, template: str, tables: Mapping[str, str], **values: Value) -> list[tuple]:
-    return adapter.fetch(statement(adapter, template, tables, **values))
+    return adapter.fetch(rendered(adapter, template, tables, **values), read=adapter.dialect)
 
 
 def case_by(column: str, values: Mapping[str, int], default: int) -> exp.Expression:

@@ -1,0 +1,110 @@
+"""What a run covers: its partitions, its end time, and why — decided once, before Dagster starts.
+
+- no end time given: as of the latest event across the inputs (now when no input has an event
+  time); a bare date is the end of that day;
+- the first run (or `rebase`): every day from the first partition, in one run;
+- an end time earlier than what is published: that instant is stored as a snapshot; nothing
+  published moves;
+- otherwise the days whose input rows changed since the last run (late data) or that are new,
+  through the end time's day; nothing changed and the end time already published: nothing to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from profiles_pipeline.errors import UserError
+from profiles_pipeline.instants import format_instant, now
+from profiles_pipeline.pipeline.input_days import (
+    InputDay,
+    changed_days,
+    first_day,
+    latest_event,
+    read_input_days,
+    recorded,
+)
+
+
+@dataclass(frozen=True)
+class RunScope:
+    first_day: date
+    last_day: date
+    end_time: datetime
+    reason: str
+    first_partition: date
+    published: datetime | None
+    noop: bool = False
+    snapshot: bool = False
+    rebase: bool = False
+    end_from: str = "given"  # "given", "latest event", "now"
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+def published_instant(adapter, project) -> datetime | None:
+    """The latest instant anything is published at: an id graph's head or a features snapshot."""
+    from profiles_pipeline.pipeline.snapshots import graph_head, published_at
+
+    found = [graph_head(adapter, project, e.name) for e in project.entities if project.edge_sources_for(e.name)]
+    found.append(published_at(adapter, project))
+    found = [f for f in found if f is not None]
+    return max(found) if found else None
+
+
+def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool = False,
+             days: list[InputDay] | None = None, begin_time: datetime | None = None) -> RunScope:
+    """The scope of `profiles run` on `project` now."""
+    if begin_time is not None:
+        raise UserError("--begin-time is not supported yet: every run reads all rows up to its end time")
+    days = read_input_days(adapter, project) if days is None else days
+    latest = latest_event(days)
+    end, end_from = (end_time, "given") if end_time else ((latest, "latest event") if latest else (now(), "now"))
+    first = project.config.partitions_start or first_day(days) or end.date()
+    if end.date() < first:
+        raise UserError(f"nothing to run: the end time {format_instant(end)} is before the first partition "
+                        f"{first} ({'partitions_start in pb_project.yaml' if project.config.partitions_start else 'the earliest event'})")
+    published = published_instant(adapter, project)
+    scope = dict(last_day=end.date(), end_time=end, first_partition=first, published=published, end_from=end_from)
+    if rebase:
+        return RunScope(first_day=first, reason="rebase: every day rebuilt in one run", rebase=True, **scope)
+    if published is None:
+        return RunScope(first_day=first, reason="first run: every day in one run", **scope)
+    if end < published:
+        return RunScope(first_day=end.date(), snapshot=True, reason=(
+            f"end time earlier than what is published ({format_instant(published)}): stored as a snapshot, "
+            "published outputs unchanged"), **scope)
+    if _redefined(adapter, project):
+        return RunScope(first_day=end.date(), reason="the project changed since the last run: recomputed as of "
+                        "the end time (older snapshots of the old definition are dropped)", **scope)
+    changed = [d or first for d in changed_days(recorded(adapter), days)]
+    changed = [max(d, first) for d in changed if d <= end.date()]
+    late = [d for d in changed if d <= published.date()]
+    if late:
+        return RunScope(first_day=min(late), reason=f"input rows changed for {_days_text(late)} (late data): "
+                        "recomputed from there", **scope)
+    if end == published and not changed:
+        return RunScope(first_day=end.date(), noop=True, reason="nothing new since the last run", **scope)
+    # The published day is complete unless rows for it changed (then it is late, above): the
+    # run starts the day after, or on the end time's day when that is the published one.
+    start = min(max(published.date() + timedelta(days=1), first), end.date())
+    new = [d for d in changed if d >= start]
+    why = f"{_days_text(new)} new" if new else "a later end time"
+    return RunScope(first_day=start, reason=why, **scope)
+
+
+def _redefined(adapter, project) -> bool:
+    from profiles_pipeline.features.snapshots import stored_definition
+    from profiles_pipeline.pipeline.snapshots import var_table
+
+    stored = {stored_definition(adapter, var_table(e.name)) for e in project.entities}
+    return bool(stored - {None}) and stored != {project.fingerprint()}
+
+
+def _days_text(days: list[date]) -> str:
+    days = sorted(set(days))
+    if len(days) == 1:
+        return f"1 day ({days[0]})"
+    return f"{len(days)} days ({days[0]} .. {days[-1]})"
