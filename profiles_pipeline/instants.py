@@ -112,3 +112,15 @@ def parse_duration(text: str) -> timedelta:
     if seconds <= 0:
         raise ValueError(f"{text!r} is zero; a retention period must be positive")
     return timedelta(seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    """`180 days`, `48h`, `90m`: the way a person would write it."""
+    seconds = int(value.total_seconds())
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400} days"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from profiles_pipeline.cli import (
+    cleanup_cmd,
     compile_cmd,
     init_cmd,
     query_cmd,
@@ -33,6 +34,7 @@ app.command("schema")(schema_cmd.schema)
 app.command("run")(run_cmd.run)
 app.command("compile")(compile_cmd.compile_project)
 app.command("query")(query_cmd.query)
+app.command("cleanup")(cleanup_cmd.cleanup)
 app.command("ui")(ui_cmd.ui)
 app.add_typer(sample_data_cmd.app, name="sample-data")
 app.add_typer(show_cmd.app, name="show")

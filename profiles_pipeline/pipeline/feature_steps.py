@@ -17,6 +17,7 @@ from profiles_pipeline.pipeline.feature_checks import (
     record_cohort_size,
 )
 from profiles_pipeline.pipeline.graph import RunContext, Step, StepPart, StepResult
+from profiles_pipeline.pipeline.retention import apply_feature_retention
 from profiles_pipeline.pipeline.run_cache import cached
 from profiles_pipeline.pipeline.snapshots import SnapshotPlan, published_at, snapshot_plan
 from profiles_pipeline.pipeline.tables import column_types, preview_markdown
@@ -158,6 +159,8 @@ def _step(
             rows = outcome.rows if outcome.rows is not None else adapter.row_count(s.name)
             result.tables[s.name] = rows
             seconds[s.name] = round(outcome.seconds, 3)
+            if s.kind == "var_table" and (gone := apply_feature_retention(adapter, project, s.entity or "")):
+                result.metadata["snapshots_dropped_by_retention"] = len(gone)
         main = _main_table(built)
         if main:
             result.tables = {main: result.tables.pop(main), **result.tables}
@@ -165,6 +168,7 @@ def _step(
             result.columns = column_types(adapter, main)
             result.preview_markdown = preview_markdown(adapter, main)
         result.metadata = {
+            **result.metadata,
             "as_of": str(ctx.end_time),
             "published": snap.publish,
             "relations_built": list(result.tables), "seconds_by_relation": seconds,
