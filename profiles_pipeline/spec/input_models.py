@@ -15,7 +15,9 @@ class InputId(SpecModel):
     select: str
     type: str
     entity: str
-    to_default_stitcher: bool = False
+    #: None: not said. pb then feeds the default stitcher from every id of the entity when no id
+    #: of the entity says either way (what pb 0.26 does with such a project).
+    to_default_stitcher: bool | None = None
 
 
 class Contract(OpenSpecModel):

@@ -118,17 +118,12 @@ class Project:
         model = self.stitcher_model(entity)
         if model is not None and model.model_spec.edge_sources is not None:
             return [e.from_ for e in model.model_spec.edge_sources]
-        sources = [
-            f"inputs/{i.name}"
-            for i in self.inputs
-            if any(x.to_default_stitcher for x in i.ids_for(entity))
-        ]
-        sources += [
-            m.path
-            for m in self.models_of_type("sql_template")
-            if any(x.entity == entity and x.to_default_stitcher for x in m.model_spec.ids)
-        ]
-        return sources
+        inputs = [(f"inputs/{i.name}", i.ids_for(entity)) for i in self.inputs]
+        models = [(m.path, [x for x in m.model_spec.ids if x.entity == entity])
+                  for m in self.models_of_type("sql_template")]
+        said = any(x.to_default_stitcher is not None for _, ids in inputs + models for x in ids)
+        return [path for path, ids in inputs + models
+                if ids and any(x.to_default_stitcher or (not said and x.to_default_stitcher is None) for x in ids)]
 
     def resolve(self, path: str) -> Input | ModelDef | None:
         """`inputs/x` -> the input; `models/y` -> the model (or, as pb allows, an input named y)."""
