@@ -188,3 +188,19 @@ def test_one_run_over_many_days_builds_what_day_by_day_runs_build(tmp_path):
         assert cli("run", "-p", daily, "--end-time", (START + timedelta(days=i)).isoformat()).exit_code == 0
     for name in ("user_graph", "user_feature_view", "active_users", "user_graph__history"):
         assert sorted(_query(root, f"SELECT * FROM {name}"), key=repr) == sorted(_query(daily, f"SELECT * FROM {name}"), key=repr), name
+
+
+def test_begin_time_reads_only_later_rows_and_the_next_run_reads_every_row(tmp_path):
+    root = _timeline(tmp_path / "begin")
+    rows = events(6)
+    begin = datetime.combine(START + timedelta(days=2), datetime.min.time()) + timedelta(hours=12)
+    result = cli("run", "-p", root, "--begin_time", begin.isoformat())
+    assert result.exit_code == 0 and "--begin-time" in _text(result), _text(result)
+    later = [r for r in rows if r[0] >= begin]
+    [(first, n)] = _query(root, "SELECT MIN(first_seen), SUM(n_events) FROM user_feature_view")
+    assert first >= begin and n == len(later)
+    ids = {v for v, in _query(root, "SELECT other_id FROM user_graph")}
+    assert ids == {x for r in later for x in (r[1], r[2], r[3].lower() if r[3] else None) if x}
+    again = cli("run", "-p", root)
+    assert again.exit_code == 0 and "rebuilt with every row" in _text(again)
+    assert _query(root, "SELECT SUM(n_events) FROM user_feature_view") == [(len(rows),)]

@@ -69,7 +69,8 @@ def _run(loaded, scope, select: list[str] | None) -> None:
             progress.update(task, advance=1, description=path)
 
         result = run_local(loaded.project.root, loaded.graph, scope.first_day, scope.end_time, select=select,
-                           rebase=scope.rebase, snapshot=scope.snapshot, on_step=on_step)
+                           rebase=scope.rebase, snapshot=scope.snapshot, begin_time=scope.begin_time,
+                           on_step=on_step)
         progress.update(task, completed=n_steps)
     console.print(_steps_table(result, scope))
     console.print(_headline(loaded, result, scope))

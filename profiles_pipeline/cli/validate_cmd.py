@@ -65,6 +65,11 @@ def _summary(summary: dict, project_dir: Path, warehouse) -> Table:
         table.add_row("warehouse", "not checked (--no-warehouse)")
         return table
     table.add_row("warehouse", f"{warehouse.engine}: {warehouse.location}")
+    if warehouse.latest_event:
+        from profiles_pipeline.instants import format_instant
+
+        table.add_row("events", f"{warehouse.first_day} → {format_instant(warehouse.latest_event)}; "
+                      "`profiles run` computes as of the latest event")
     for name, found in warehouse.inputs.items():
         table.add_row(f"input {name}", f"{len(found.columns)} columns in {short_relation(found.relation or '')}")
     return table

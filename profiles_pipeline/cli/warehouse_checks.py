@@ -30,9 +30,14 @@ class WarehouseReport:
     location: str
     problems: list[Problem] = field(default_factory=list)
     inputs: dict[str, InputFinding] = field(default_factory=dict)
+    #: The earliest event's day and the latest event: the first partition and a run's default end.
+    first_day: object = None
+    latest_event: object = None
 
     def as_dict(self) -> dict:
         return {"engine": self.engine, "location": self.location,
+                "first_day": str(self.first_day) if self.first_day else None,
+                "latest_event": str(self.latest_event) if self.latest_event else None,
                 "inputs": {n: {"relation": f.relation, "columns": len(f.columns)} for n, f in self.inputs.items()}}
 
 
@@ -91,10 +96,35 @@ def check_warehouse(project: Project, connection) -> WarehouseReport:
         return report
     try:
         for inp in project.inputs:
+            found = len(report.problems)
             report.inputs[inp.name] = _check_input(project, adapter, inp, report.problems)
+            if len(report.problems) == found:
+                _check_event_times(project, adapter, inp, report)
     finally:
         adapter.close()
     return report
+
+
+def _check_event_times(project: Project, adapter, inp: Input, report: WarehouseReport) -> None:
+    """Read the input's days as a run does first: an event time column that is not a timestamp
+    fails here, not in the run. Records the data's span for the summary."""
+    from profiles_pipeline.pipeline.input_days import first_day, latest_event, read_input_days
+
+    try:
+        days = read_input_days(adapter, project, [inp.name])
+    except ProfilesError as e:
+        key = "occurred_at_col"
+        loc = inp.app_defaults.loc_of(key) if inp.app_defaults.occurred_at_col else inp.loc_of(key)
+        report.problems.append(Problem(loc, f"input {inp.name}: its event times ({inp.occurred_at}) cannot be "
+                                       f"read as timestamps: {str(e).splitlines()[0]}",
+                                       "occurred_at_col must name a timestamp column (or text a timestamp can be "
+                                       "cast from)", code="bad_event_time"))
+        return
+    first, latest = first_day(days), latest_event(days)
+    if first and (report.first_day is None or first < report.first_day):
+        report.first_day = first
+    if latest and (report.latest_event is None or latest > report.latest_event):
+        report.latest_event = latest
 
 
 def _check_input(project: Project, adapter, inp: Input, problems: list[Problem]) -> InputFinding:

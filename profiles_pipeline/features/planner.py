@@ -40,23 +40,26 @@ def plan_features(
     end_time: datetime | None = None,
     id_graph_table: str | dict[str, str] | None = None,
     inline_models: bool = False,
+    begin_time: datetime | None = None,
 ) -> FeaturePlan:
     """Every features step of the project, in dependency order, rendered for `adapter`'s engine.
 
     `id_graph_table`: the id graph to join rows through (one name when the project has one
     entity, or {entity: table}); default: the entity's stitcher table name. `inline_models`:
     read materialized sql_template models as subqueries instead of their tables (a snapshot of
-    an earlier time must not use, nor overwrite, the tables of the published one)."""
+    an earlier time must not use, nor overwrite, the tables of the published one). `begin_time`:
+    pb's --begin_time, rows before it are not read."""
     end_time = end_time or default_end_time()
     graphs = _graphs(project, id_graph_table)
-    models, entities = resolve_project(project, adapter, end_time, graphs, inline_models=inline_models)
+    models, entities = resolve_project(project, adapter, end_time, graphs, inline_models=inline_models,
+                                       begin_time=begin_time)
     builder = _Builder(adapter)
     for m in models.values():
         if m.output_type != "ephemeral":
             builder.add(m.name, "sql_model", m.output_type, m.query, _model_deps(m, models),
                         None, f"sql_template model {m.name}")
     for f in entities:
-        _plan_entity(builder, f, end_time, models)
+        _plan_entity(builder, f, end_time, models, begin_time)
     return FeaturePlan(end_time=end_time, dialect=adapter.dialect, steps=builder.steps)
 
 
@@ -88,7 +91,8 @@ class _Builder:
                                    details or []))
 
 
-def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dict[str, SqlModelDef]) -> None:
+def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dict[str, SqlModelDef],
+                 begin_time: datetime | None = None) -> None:
     passes: dict[str, list[str]] = {}
     arg_min_max = b.adapter.dialect in ARG_MIN_MAX_DIALECTS
     for path, src in f.sources.items():
@@ -96,7 +100,7 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
         model = models.get(src.name) if path.startswith("models/") else None
         src_deps = ([src.name] if model.output_type != "ephemeral" else _model_deps(model, models)) if model else []
         ivs = [v.name for v in f.input_vars if v.source == path]
-        b.add(rows, "rows", "view", rows_query(f, src, end_time), [f.id_graph, *src_deps], f.entity,
+        b.add(rows, "rows", "view", rows_query(f, src, end_time, begin_time), [f.id_graph, *src_deps], f.entity,
               f"rows of {path} as of end_time with {f.main_id}" + (f" and input vars {', '.join(ivs)}" if ivs else ""))
         variables = [v for v in f.entity_vars if v.source == path]
         if not variables:

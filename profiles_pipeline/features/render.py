@@ -33,9 +33,11 @@ class Rendered:
 class SnippetRenderer:
     """Renders and parses every snippet of one project for one engine and end_time."""
 
-    def __init__(self, project: Project, end_time: datetime, engine_dialect: str):
+    def __init__(self, project: Project, end_time: datetime, engine_dialect: str, begin_time: datetime | None = None):
         self.project = project
         self.end_time = end_time
+        #: pb's begin_time: rows before it are not read (None: every row up to end_time).
+        self.begin_time = begin_time
         self.read = project.sql_dialect
         self.write = engine_dialect
         self.macros = {m.name: Macro(m.name, list(m.inputs), m.value) for m in project.macros}

@@ -28,9 +28,9 @@ from profiles_pipeline.warehouse.base import WarehouseAdapter
 
 def resolve_project(
     project: Project, adapter: WarehouseAdapter, end_time: datetime, id_graphs: dict[str, str] | None = None,
-    *, inline_models: bool = False,
+    *, inline_models: bool = False, begin_time: datetime | None = None,
 ) -> tuple[dict[str, SqlModelDef], list[EntityFeatures]]:
-    r = SnippetRenderer(project, end_time, adapter.dialect)
+    r = SnippetRenderer(project, end_time, adapter.dialect, begin_time)
     stitchers = {project.stitcher_name(e): g for e, g in (id_graphs or {}).items()}
     models = resolve_sql_models(project, adapter, r, inline=inline_models, id_graphs=stitchers)
     entities = [

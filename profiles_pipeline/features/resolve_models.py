@@ -22,10 +22,13 @@ from profiles_pipeline.warehouse.base import WarehouseAdapter
 
 
 def point_in_time(relation: exp.Expression, occurred_at: str | None, r: SnippetRenderer) -> exp.Expression:
-    """The relation's rows as of end_time (rows without an event time column are all kept)."""
+    """The relation's rows as of end_time, from begin_time when set (rows without an event time
+    column are all kept)."""
     if not occurred_at:
         return relation
     cond = exp.LTE(this=exp.column(occurred_at), expression=timestamp_literal(r.end_time))
+    if r.begin_time is not None:
+        cond = exp.and_(cond, exp.GTE(this=exp.column(occurred_at), expression=timestamp_literal(r.begin_time)))
     return exp.select("*").from_(_as_from(relation)).where(cond).subquery()
 
 

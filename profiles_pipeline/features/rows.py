@@ -22,8 +22,8 @@ def rows_name(f: EntityFeatures, src: Source) -> str:
     return f"{f.entity}__{src.name.lower()}__rows"
 
 
-def base_rows(f: EntityFeatures, src: Source, end_time: datetime) -> exp.Select:
-    """Source rows (point-in-time, source `where`) with the main id column added."""
+def base_rows(f: EntityFeatures, src: Source, end_time: datetime, begin_time: datetime | None = None) -> exp.Select:
+    """Source rows (point-in-time, from `begin_time` when set, source `where`) with the main id column added."""
     relation = src.relation.copy()
     relation.set("alias", exp.TableAlias(this=exp.to_identifier(SRC)))
     query = exp.select(f"{SRC}.*").from_(relation)
@@ -44,14 +44,16 @@ def base_rows(f: EntityFeatures, src: Source, end_time: datetime) -> exp.Select:
     conds: list[exp.Expression] = [main.copy().is_(exp.null()).not_()]
     if src.occurred_at:
         conds.append(exp.LTE(this=col(src.occurred_at, SRC), expression=timestamp_literal(end_time)))
+        if begin_time is not None:
+            conds.append(exp.GTE(this=col(src.occurred_at, SRC), expression=timestamp_literal(begin_time)))
     if src.where is not None:
         conds.append(exp.paren(qualify(src.where, SRC)))
     return query.where(exp.and_(*conds))
 
 
-def rows_query(f: EntityFeatures, src: Source, end_time: datetime) -> exp.Select:
+def rows_query(f: EntityFeatures, src: Source, end_time: datetime, begin_time: datetime | None = None) -> exp.Select:
     """Base rows plus input vars, one nesting level per dependency layer of the input vars."""
-    query = base_rows(f, src, end_time)
+    query = base_rows(f, src, end_time, begin_time)
     ivs = {v.name: v for v in f.input_vars if v.source == src.path}
     for layer in layers({n: v.deps for n, v in ivs.items()}, f"input vars of {src.path}"):
         query = exp.select("*", *[alias(input_var_expr(ivs[n], f), n) for n in layer]).from_(

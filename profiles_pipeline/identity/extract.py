@@ -45,6 +45,8 @@ def _rows_sql(plan: StitcherPlan, src: EdgeSource, day: date, last: date) -> str
     """One row per input row: its day, raw id values r<i> and filtered ones i<i>."""
     occ = src.occurred_at_col
     where = f" AND ({src.where_sql})" if src.where_sql else ""
+    if plan.since is not None:
+        where += f" AND {occ} >= {ts_lit(plan.since)}"
     raw = ", ".join(f"CAST(({s.select_sql}) AS VARCHAR) AS r{k}" for k, s in enumerate(src.ids))
     kept = ", ".join(
         f"CASE WHEN {keep_predicate(plan.rules(s.type), f'r{k}')} THEN r{k} END AS i{k}"

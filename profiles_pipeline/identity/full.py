@@ -18,7 +18,7 @@ from profiles_pipeline.identity.guards import (
     hub_threshold_sql,
 )
 from profiles_pipeline.identity.plan import StitcherPlan
-from profiles_pipeline.identity.sqlbits import lit, ts_lit
+from profiles_pipeline.identity.sqlbits import date_lit, lit, ts_lit
 from profiles_pipeline.identity.tables import StitcherTables
 
 
@@ -51,7 +51,8 @@ def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -
     """Rebuild the head stores (nodes and links as of `end_time`). Returns the components run."""
     t = StitcherTables.of(plan)
     w = t.work
-    rows = f"(SELECT * FROM {t.day_edges} WHERE first_seen_at <= {ts_lit(end_time)})"
+    since = f" AND day >= {date_lit(plan.since.date())}" if plan.since else ""
+    rows = f"(SELECT * FROM {t.day_edges} WHERE first_seen_at <= {ts_lit(end_time)}{since})"
     adapter.execute(
         f"CREATE OR REPLACE TABLE {w('n0')} AS SELECT CAST(ROW_NUMBER() OVER () AS BIGINT) AS node, "
         "id_value, id_type, first_seen_at FROM (SELECT id1 AS id_value, id1_type AS id_type, "

@@ -80,13 +80,13 @@ def build_history(adapter, plan: StitcherPlan, cps: Checkpoints, out: str) -> Hi
         id_value, id_type, first_seen_at,
         GREATEST(1, DATE_DIFF('day', :d1, CAST(first_seen_at AS DATE)) + 1) AS fb
       FROM (SELECT id1 AS id_value, id1_type AS id_type, MIN(first_seen_at) AS first_seen_at FROM rows
-            WHERE first_seen_at <= :t_end AND id1 = id2 AND id1_type = id2_type GROUP BY id1, id1_type) AS s""",
-        tab, d1=cps.first_day, t_end=cps.last)
+            WHERE first_seen_at <= :t_end AND day >= :since AND id1 = id2 AND id1_type = id2_type GROUP BY id1, id1_type) AS s""",
+        tab, d1=cps.first_day, t_end=cps.last, since=_since(plan))
     run(adapter, f"""{_TEMP} links AS SELECT LEAST(a.node, b.node) AS n1, GREATEST(a.node, b.node) AS n2, MIN(r.first_seen_at) AS first_seen_at
       FROM rows AS r JOIN nodes AS a ON r.id1 = a.id_value AND r.id1_type = a.id_type
       JOIN nodes AS b ON r.id2 = b.id_value AND r.id2_type = b.id_type
-      WHERE r.first_seen_at <= :t_end AND NOT (r.id1 = r.id2 AND r.id1_type = r.id2_type)
-      GROUP BY LEAST(a.node, b.node), GREATEST(a.node, b.node)""", tab, t_end=cps.last)
+      WHERE r.first_seen_at <= :t_end AND r.day >= :since AND NOT (r.id1 = r.id2 AND r.id1_type = r.id2_type)
+      GROUP BY LEAST(a.node, b.node), GREATEST(a.node, b.node)""", tab, t_end=cps.last, since=_since(plan))
     kept_intervals(adapter, plan, w("n"), w("l"), w("k0"), w)
     run(adapter, f"""{_TEMP} kept AS SELECT n1, n2, sb, eb FROM (
         SELECT n1, n2, GREATEST(1, DATE_DIFF('day', :d1, CAST(kept_from AS DATE)) + 1) AS sb,
@@ -99,6 +99,11 @@ def build_history(adapter, plan: StitcherPlan, cps: Checkpoints, out: str) -> Hi
     n = adapter.row_count(out)
     w.drop_all(adapter)
     return HistoryResult(out, n, k, segments, levels, merges)
+
+
+def _since(plan: StitcherPlan) -> date:
+    """The first day whose stored edges count (pb's begin_time; every day without one)."""
+    return plan.since.date() if plan.since else date.min
 
 
 class _Work:

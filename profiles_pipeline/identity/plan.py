@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from profiles_pipeline.errors import UserError
@@ -85,6 +86,8 @@ class StitcherPlan:
     hub_threshold_default: int = DEFAULT_HUB_THRESHOLD
     main_id_column: str | None = None
     main_id_type: str | None = None
+    #: pb's begin_time: rows before it are not read (None: every row).
+    since: datetime | None = None
 
     def __post_init__(self) -> None:
         for what, value in (("stitcher name", self.name), ("entity name", self.entity)):
@@ -119,11 +122,13 @@ class StitcherPlan:
             t: {"max": dict(sorted(self.rules(t).maximum_edges.items())), "hub": self.hub_threshold(t)}
             for t in self.all_id_types()
         }
+        rules["__since"] = str(self.since) if self.since else None  # another begin_time: rebuild
         return hashlib.sha1(json.dumps(rules, sort_keys=True).encode()).hexdigest()[:16]
 
     def filter_fingerprint(self) -> str:
         """Changes when filters, sources or their SQL change: extracted days are then stale."""
         payload = {
+            "since": str(self.since) if self.since else None,
             "sources": [asdict(s) for s in self.edge_sources],
             "filters": {t: [asdict(f) for f in self.rules(t).filters] for t in self.all_id_types()},
         }

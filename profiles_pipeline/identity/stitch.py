@@ -116,7 +116,9 @@ def stitch(
     head, guards_changed = _head(adapter, plan, t)
     full = rebase or head is None or guards_changed
     pending_rows = adapter.fetch(
-        f"SELECT day, merged_through FROM {t.days} WHERE day <= {date_lit(end_day)} AND (merged_through IS NULL "
+        f"SELECT day, merged_through FROM {t.days} WHERE day <= {date_lit(end_day)} "
+        + (f"AND day >= {date_lit(plan.since.date())} " if plan.since else "")
+        + "AND (merged_through IS NULL "
         f"OR (merged_through < {ts_lit(end_time)} AND CAST(merged_through AS DATE) <= day)) ORDER BY day")
     pending = [d for d, _ in pending_rows]
     # Days extracted again (late data) at or before the head's day make the history stale from there.

@@ -21,6 +21,7 @@ from profiles_pipeline.orchestration.definitions import build_definitions
 from profiles_pipeline.orchestration.instance_home import dagster_home_for
 from profiles_pipeline.orchestration.jobs import DAILY_JOB
 from profiles_pipeline.orchestration.partitions import (
+    BEGIN_TIME_TAG,
     END_TIME_TAG,
     FIRST_DAY_TAG,
     REBASE_TAG,
@@ -73,6 +74,7 @@ def run_local(
     select: list[str] | None = None,
     rebase: bool = False,
     snapshot: bool = False,
+    begin_time: datetime | None = None,
     on_step: Callable[[str, date], None] | None = None,
 ) -> LocalRunResult:
     """Compute the partitions `first_day` .. day(`end_time`) as of `end_time` in one run that
@@ -87,6 +89,8 @@ def run_local(
         tags[REBASE_TAG] = "true"
     if snapshot:
         tags[SNAPSHOT_TAG] = "true"
+    if begin_time is not None:
+        tags[BEGIN_TIME_TAG] = begin_time.isoformat(sep=" ")
     if first_day != last:
         tags[FIRST_DAY_TAG] = first_day.isoformat()
     out = LocalRunResult(days=sorted({first_day, last}), steps=[], checks_failed=[], run_ids=[])

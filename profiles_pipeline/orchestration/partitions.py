@@ -27,6 +27,7 @@ PREVIOUS_DAY = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
 END_TIME_TAG = "profiles/end_time"
 SNAPSHOT_TAG = "profiles/snapshot"
 FIRST_DAY_TAG = "profiles/first_day"
+BEGIN_TIME_TAG = "profiles/begin_time"
 REBASE_TAG = "profiles/rebase"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -50,8 +51,9 @@ def run_context(first_key: str, last_key: str, run_id: str, tags: dict[str, str]
     if end.date() != last:
         raise dg.Failure(f"run tag {END_TIME_TAG}={tags[END_TIME_TAG]} is not on the run's last partition {last}")
     flag = lambda name: tags.get(name, "false").lower() == "true"  # noqa: E731
+    begin = datetime.fromisoformat(tags[BEGIN_TIME_TAG]) if tags.get(BEGIN_TIME_TAG) else None
     return RunContext(day=last, end_time=end, run_id=run_id, rebase=flag(REBASE_TAG), first_day=first,
-                      snapshot=flag(SNAPSHOT_TAG))
+                      snapshot=flag(SNAPSHOT_TAG), begin_time=begin)
 
 
 def range_tags(first: date, last: date) -> dict[str, str]:

@@ -189,9 +189,10 @@ def _step(
 def _run_plan(adapter: WarehouseAdapter, project: Project, ctx: RunContext) -> SnapshotPlan:
     """The run's features plan, made once per run (the first features step of the run asks)."""
     days = None if ctx.snapshot else (ctx.first_day, ctx.day)
-    where = SnapshotSlice(ctx.end_time, days, project.fingerprint())
+    where = SnapshotSlice(ctx.end_time, days, ctx.definition(project))
     return cached(ctx.run_id, ("features", ctx.end_time),
-                  lambda: snapshot_plan(adapter, project, ctx.end_time, where, ctx.run_id, may_publish=not ctx.snapshot))
+                  lambda: snapshot_plan(adapter, project, ctx.end_time, where, ctx.run_id, may_publish=not ctx.snapshot,
+                                        begin_time=ctx.begin_time))
 
 
 def _main_table(steps: list[PlanStep]) -> str | None:

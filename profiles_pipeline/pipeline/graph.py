@@ -25,7 +25,8 @@ class RunContext:
     A run covers the daily partitions `first_day` .. `day` (one or many) and is computed as of
     `end_time`, an instant on `day`: partition D holds its output as of the end of D, the last
     one as of `end_time`. `snapshot`: an explicit end time earlier than what is published, whose
-    outputs are stored next to the published ones without replacing them."""
+    outputs are stored next to the published ones without replacing them. `begin_time`: the run
+    reads only rows from then on (and rebuilds what it covers)."""
 
     day: date
     end_time: datetime
@@ -33,6 +34,8 @@ class RunContext:
     rebase: bool = False
     first_day: date | None = None
     snapshot: bool = False
+    #: pb's begin_time: rows before it are not read by this run (None: every row).
+    begin_time: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.end_time.date() != self.day:
@@ -41,6 +44,10 @@ class RunContext:
             object.__setattr__(self, "first_day", self.day)
         if self.first_day > self.day:
             raise ValueError(f"first day {self.first_day} is after the last day {self.day}")
+
+    def definition(self, project) -> str:
+        """What the run's snapshots are computed from: the project's files and the begin time."""
+        return f"{project.fingerprint()}|begin={self.begin_time or ''}"
 
     @property
     def days(self) -> list[date]:

@@ -24,9 +24,10 @@ from profiles_pipeline.warehouse.base import CANONICAL_DIALECT, WarehouseAdapter
 
 
 def stitcher_plan(
-    project: Project, adapter: WarehouseAdapter, entity: str, end_time: datetime
+    project: Project, adapter: WarehouseAdapter, entity: str, end_time: datetime, since: datetime | None = None
 ) -> StitcherPlan:
-    """Everything the identity layer needs to build `entity`'s id graph as of `end_time`."""
+    """Everything the identity layer needs to build `entity`'s id graph as of `end_time` (from
+    the rows at or after `since`, pb's begin_time, when given)."""
     ent = project.entity(entity)
     renderer = SnippetRenderer(project, end_time, CANONICAL_DIALECT)
     models = resolve_sql_models(project, adapter, renderer)
@@ -52,6 +53,7 @@ def stitcher_plan(
         id_types=id_types,
         main_id_column=ent.main_id_column,
         main_id_type=model.model_spec.main_id_type if model else None,
+        since=since,
     )
 
 

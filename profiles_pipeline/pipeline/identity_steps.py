@@ -27,7 +27,7 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
 
     def plan_of(adapter: WarehouseAdapter, ctx: RunContext):
         return cached(ctx.run_id, ("stitcher", entity, ctx.end_time),
-                      lambda: stitcher_plan(project, adapter, entity, ctx.end_time))
+                      lambda: stitcher_plan(project, adapter, entity, ctx.end_time, ctx.begin_time))
 
     def run_edges(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
         plan = plan_of(adapter, ctx)

@@ -38,6 +38,7 @@ class RunScope:
     snapshot: bool = False
     rebase: bool = False
     end_from: str = "given"  # "given", "latest event", "now"
+    begin_time: datetime | None = None
 
     @property
     def days(self) -> int:
@@ -57,8 +58,6 @@ def published_instant(adapter, project) -> datetime | None:
 def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool = False,
              days: list[InputDay] | None = None, begin_time: datetime | None = None) -> RunScope:
     """The scope of `profiles run` on `project` now."""
-    if begin_time is not None:
-        raise UserError("--begin-time is not supported yet: every run reads all rows up to its end time")
     days = read_input_days(adapter, project) if days is None else days
     latest = latest_event(days)
     end, end_from = (end_time, "given") if end_time else ((latest, "latest event") if latest else (now(), "now"))
@@ -68,6 +67,15 @@ def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool
                         f"{first} ({'partitions_start in pb_project.yaml' if project.config.partitions_start else 'the earliest event'})")
     published = published_instant(adapter, project)
     scope = dict(last_day=end.date(), end_time=end, first_partition=first, published=published, end_from=end_from)
+    if begin_time is not None:
+        if begin_time > end:
+            raise UserError(f"--begin-time {format_instant(begin_time)} is after the end time {format_instant(end)}")
+        return RunScope(first_day=min(max(first, begin_time.date()), end.date()), rebase=True, begin_time=begin_time,
+                        reason=f"rows from {format_instant(begin_time)} on only (--begin-time): rebuilt from that day",
+                        **scope)
+    if (before := stored_begin(adapter, project)) is not None:
+        return RunScope(first_day=first, rebase=True, reason=(
+            f"the last run read rows from {format_instant(before)} on only: rebuilt with every row"), **scope)
     if rebase:
         return RunScope(first_day=first, reason="rebase: every day rebuilt in one run", rebase=True, **scope)
     if published is None:
@@ -95,12 +103,26 @@ def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool
     return RunScope(first_day=start, reason=why, **scope)
 
 
-def _redefined(adapter, project) -> bool:
+def _stored_definitions(adapter, project) -> set[str]:
     from profiles_pipeline.features.snapshots import stored_definition
     from profiles_pipeline.pipeline.snapshots import var_table
 
-    stored = {stored_definition(adapter, var_table(e.name)) for e in project.entities}
-    return bool(stored - {None}) and stored != {project.fingerprint()}
+    return {d for e in project.entities if (d := stored_definition(adapter, var_table(e.name))) is not None}
+
+
+def _redefined(adapter, project) -> bool:
+    """Whether the published snapshots were computed from other project files."""
+    stored = {d.split("|")[0] for d in _stored_definitions(adapter, project)}
+    return bool(stored) and stored != {project.fingerprint()}
+
+
+def stored_begin(adapter, project) -> datetime | None:
+    """The begin time the published snapshots were computed from (None: every row)."""
+    for d in _stored_definitions(adapter, project):
+        begin = d.partition("|begin=")[2]
+        if begin:
+            return datetime.fromisoformat(begin)
+    return None
 
 
 def _days_text(days: list[date]) -> str:

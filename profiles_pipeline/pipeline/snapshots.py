@@ -81,7 +81,7 @@ class SnapshotPlan:
 
 
 def snapshot_plan(adapter: WarehouseAdapter, project: Project, at: datetime, slice_: SnapshotSlice,
-                  run_id: str, *, may_publish: bool = True) -> SnapshotPlan:
+                  run_id: str, *, may_publish: bool = True, begin_time: datetime | None = None) -> SnapshotPlan:
     """Plan the features as of `at`. They are published when `may_publish`, no later snapshot
     is published and every id graph is at `at`; otherwise materialized models are read inline
     and nothing published is touched."""
@@ -90,7 +90,8 @@ def snapshot_plan(adapter: WarehouseAdapter, project: Project, at: datetime, sli
     latest = published_at(adapter, project)
     heads = [graph_head(adapter, project, e) for e in graphs]
     publish = may_publish and (latest is None or at >= latest) and all(h == at for h in heads)
-    plan = plan_features(project, adapter, end_time=at, id_graph_table=graphs or None, inline_models=not publish)
+    plan = plan_features(project, adapter, end_time=at, id_graph_table=graphs or None, inline_models=not publish,
+                         begin_time=begin_time)
     return SnapshotPlan(plan, publish, slice_)
 
 
@@ -101,8 +102,12 @@ def features_as_of(adapter: WarehouseAdapter, project: Project, at: datetime, *,
 
     missing = [e.name for e in project.entities if not has_snapshot(adapter, var_table(e.name), at)]
     if missing:
-        snap = snapshot_plan(adapter, project, at, SnapshotSlice(at, None, project.fingerprint()), run_id,
-                             may_publish=False)
+        from profiles_pipeline.pipeline.run_scope import stored_begin
+
+        begin = stored_begin(adapter, project)
+        definition = f"{project.fingerprint()}|begin={begin or ''}"
+        snap = snapshot_plan(adapter, project, at, SnapshotSlice(at, None, definition), run_id,
+                             may_publish=False, begin_time=begin)
         for step in snap.plan.steps:
             if step.entity in missing and snap.builds(step.kind) and step.kind in ("rows", "pass", "var_table"):
                 run_step(adapter, step, snap.slice, publishing=False)
