@@ -33,8 +33,8 @@ def run(
     """
     from profiles_pipeline.cli import project_loading
     from profiles_pipeline.cli.reading import open_project_adapter, parse_time_option
-    from profiles_pipeline.pipeline.first_partition import remember
     from profiles_pipeline.pipeline.input_days import read_input_days
+    from profiles_pipeline.pipeline.partition_span import remember_days
     from profiles_pipeline.pipeline.run_scope import plan_run
 
     loaded = project_loading.load(project_dir)
@@ -46,11 +46,7 @@ def run(
         scope = plan_run(loaded.project, adapter, end_time=end, rebase=rebase, days=days, begin_time=begin)
     finally:
         adapter.close()
-    firsts: dict[str, date] = {}
-    for d in days:
-        if d.day is not None:
-            firsts[d.input] = min(firsts.get(d.input, d.day), d.day)
-    remember(loaded.project, firsts)
+    remember_days(loaded.project, days)
     if scope.noop:
         console.print(_noop_text(loaded, scope))
         return
@@ -70,7 +66,7 @@ def _run(loaded, scope, select: list[str] | None) -> None:
 
         result = run_local(loaded.project.root, loaded.graph, scope.first_day, scope.end_time, select=select,
                            rebase=scope.rebase, snapshot=scope.snapshot, begin_time=scope.begin_time,
-                           on_step=on_step)
+                           project=loaded.project, on_step=on_step)
         progress.update(task, completed=n_steps)
     console.print(_steps_table(result, scope))
     console.print(_headline(loaded, result, scope))

@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlglot import exp
-
 from profiles_pipeline.features.outputs import VALID_AT
 from profiles_pipeline.features.plan import PlanStep
-from profiles_pipeline.warehouse.sqltree import drop, literal, rows, run
+from profiles_pipeline.warehouse.sqltree import drop, rows, run
 
 #: Which project definition the snapshots of each var table were computed with.
 DEFINITIONS = "profiles__definitions"
@@ -102,11 +100,6 @@ def write_snapshot(adapter, step: PlanStep, where: SnapshotSlice, *, publishing:
         run(adapter, "INSERT INTO vt SELECT * FROM staging", {"vt": step.name, "staging": staging})
     drop(adapter, staging)
     return SnapshotWrite(count, False, previous)
-
-
-def pinned(query: exp.Select, valid_at: datetime) -> exp.Select:
-    """`query` (over the var table) restricted to the snapshot at `valid_at`."""
-    return query.where(exp.column(VALID_AT).eq(literal(valid_at)))
 
 
 def drop_snapshots_before(adapter, table: str, horizon: datetime) -> list[datetime]:

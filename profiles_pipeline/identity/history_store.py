@@ -35,12 +35,6 @@ def checkpoint_instants(adapter, t: StitcherTables) -> list[datetime]:
     return [r[0] for r in rows(adapter, "SELECT cp_at FROM cps ORDER BY cp_at", {"cps": t.checkpoints})]
 
 
-def latest_checkpoint_at_or_before(adapter, t: StitcherTables, at: datetime) -> datetime | None:
-    if not adapter.table_exists(t.checkpoints):
-        return None
-    return rows(adapter, "SELECT MAX(cp_at) FROM cps WHERE cp_at <= :at", {"cps": t.checkpoints}, at=at)[0][0]
-
-
 def next_checkpoint_after(adapter, t: StitcherTables, at: datetime) -> datetime | None:
     return rows(adapter, "SELECT MIN(cp_at) FROM cps WHERE cp_at > :at", {"cps": t.checkpoints}, at=at)[0][0]
 

@@ -225,7 +225,3 @@ def _write_state(adapter, plan: StitcherPlan, t: StitcherTables, end_time: datet
         f"INSERT INTO {t.state} VALUES ({ts_lit(end_time)}, {lit(run_id)}, {lit(plan.guard_fingerprint())}, "
         f"{passes}, TRUE, 0, {lit(mode)})"
     )
-
-
-def day_range(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]

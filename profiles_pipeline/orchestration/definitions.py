@@ -55,12 +55,13 @@ def definitions_for_graph(
     )
 
 
-def build_definitions(project_dir: Path | None = None) -> dg.Definitions:
-    """Definitions for the project in `project_dir` (default: `$PROFILES_PROJECT_DIR` or config/)."""
+def build_definitions(project_dir: Path | None = None, project=None) -> dg.Definitions:
+    """Definitions for the project in `project_dir` (default: `$PROFILES_PROJECT_DIR` or config/);
+    `project`: the project already loaded from there (not read again)."""
     project_dir = (
         Path(project_dir).resolve() if project_dir else project_graph.project_dir_from_env()
     )
-    settings, graph = project_graph.load(project_dir)
+    settings, graph = project_graph.load(project_dir, project)
     landing = settings.landing_zone if graph.warehouse_kind == "duckdb" else None
     return definitions_for_graph(
         graph,

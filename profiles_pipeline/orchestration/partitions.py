@@ -34,8 +34,12 @@ RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def daily_partitions(graph: ProjectGraph) -> dg.DailyPartitionsDefinition:
-    """From the project's first day through today (today's partition holds what has arrived)."""
-    return dg.DailyPartitionsDefinition(start_date=graph.partitions_start.isoformat(), end_offset=1)
+    """From the project's first day through today (today's partition holds what has arrived), or
+    through the latest event's day when the data is dated after today."""
+    from profiles_pipeline.instants import now
+
+    ahead = (graph.partitions.last - now().date()).days if graph.partitions.last else 0
+    return dg.DailyPartitionsDefinition(start_date=graph.partitions_start.isoformat(), end_offset=max(1, ahead + 1))
 
 
 def partition_day(partition_key: str) -> date:

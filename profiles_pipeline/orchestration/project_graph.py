@@ -33,11 +33,12 @@ def project_dir_from_env() -> Path:
     return Path(os.environ.get(PROJECT_DIR_ENV) or REPO_ROOT / "config").resolve()
 
 
-def load(project_dir: Path) -> tuple[ProjectSettings, ProjectGraph]:
-    """Validate the project (a `SpecError` lists every problem) and build its graph of steps."""
+def load(project_dir: Path, project=None) -> tuple[ProjectSettings, ProjectGraph]:
+    """Validate the project (a `SpecError` lists every problem; `project`: already validated)
+    and build its graph of steps."""
     from profiles_pipeline.spec import load_project
 
-    project = load_project(project_dir)
+    project = project or load_project(project_dir)
     settings = ProjectSettings(project_dir, project.config.connection, project.landing_zone_path)
     hook = os.environ.get(GRAPH_MODULE_ENV)
     if hook:

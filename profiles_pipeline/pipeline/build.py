@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from profiles_pipeline.pipeline.feature_steps import feature_steps
-from profiles_pipeline.pipeline.first_partition import first_partition
 from profiles_pipeline.pipeline.graph import ProjectGraph, Step
 from profiles_pipeline.pipeline.identity_steps import identity_steps
 from profiles_pipeline.pipeline.input_steps import input_step
+from profiles_pipeline.pipeline.partition_span import PartitionSpan, partition_span
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.connections import resolve_connection
 
 
-def build_graph(project: Project, warehouse_kind: str | None = None, partitions_start: date | None = None) -> ProjectGraph:
+def build_graph(project: Project, warehouse_kind: str | None = None, span: PartitionSpan | None = None) -> ProjectGraph:
     """Steps for every input, id-graph stage, features, feature view, cohort of `project`;
-    partitioned by day from `partitions_start` (default: see `first_partition`)."""
+    partitioned by day over `span` (default: see `partition_span`)."""
     kind = warehouse_kind or resolve_connection(project.root, project.config.connection).config.type
     steps: list[Step] = [input_step(project, i) for i in project.inputs]
     graph_keys = {}
@@ -29,7 +27,7 @@ def build_graph(project: Project, warehouse_kind: str | None = None, partitions_
     return ProjectGraph(
         project_name=project.name,
         steps=tuple(_in_dependency_order(steps)),
-        partitions_start=partitions_start or first_partition(project),
+        partitions=span or partition_span(project),
         warehouse_kind=kind,
     )
 

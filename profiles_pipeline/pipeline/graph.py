@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from profiles_pipeline.pipeline.partition_span import PartitionSpan
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 
 StepKind = Literal["input", "edges", "id_graph", "sql_model", "features", "feature_view", "cohort"]
@@ -129,8 +130,12 @@ class ProjectGraph:
 
     project_name: str
     steps: tuple[Step, ...]
-    partitions_start: date
+    partitions: PartitionSpan
     warehouse_kind: str
+
+    @property
+    def partitions_start(self) -> date:
+        return self.partitions.first
 
     def step(self, path: str) -> Step:
         for s in self.steps:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlglot import exp
 
@@ -31,8 +31,10 @@ class InputDay:
     latest: datetime | None
 
 
-def daily_profile(relation: exp.Expression, occurred_at: str | None) -> exp.Select:
-    """(day, n, latest) of a relation's rows; one untimed row (day NULL) without an event time."""
+def daily_profile(relation: exp.Expression, occurred_at: str | None,
+                  days: tuple[date, date] | None = None) -> exp.Select:
+    """(day, n, latest) of a relation's rows (of the days `days` only, when given); one untimed
+    row (day NULL) without an event time."""
     source = relation.copy()
     if not source.alias:
         source.set("alias", exp.TableAlias(this=exp.to_identifier("_rows")))
@@ -43,16 +45,23 @@ def daily_profile(relation: exp.Expression, occurred_at: str | None) -> exp.Sele
         ).from_(source)
     ts = exp.cast(exp.column(occurred_at), "TIMESTAMP")
     day = exp.cast(ts.copy(), "DATE")
+    cond = exp.column(occurred_at).is_(exp.null()).not_()
+    if days is not None:
+        first, last = days
+        cond = exp.and_(cond, ts.copy() >= literal(datetime.combine(first, datetime.min.time())),
+                        ts.copy() < literal(datetime.combine(last, datetime.min.time()) + timedelta(days=1)))
     return (
         exp.select(day.as_("day"), exp.func("count", exp.Star()).as_("n"), exp.func("max", ts).as_("latest"))
         .from_(source)
-        .where(exp.column(occurred_at).is_(exp.null()).not_())
+        .where(cond)
         .group_by(day.copy())
     )
 
 
-def read_input_days(adapter: WarehouseAdapter, project, names: Iterable[str] | None = None) -> list[InputDay]:
-    """Per input and day: rows and the latest event (the project's inputs, or those named)."""
+def read_input_days(adapter: WarehouseAdapter, project, names: Iterable[str] | None = None,
+                    days: tuple[date, date] | None = None) -> list[InputDay]:
+    """Per input and day: rows and the latest event (the project's inputs, or those named; the
+    days `days` only, when given)."""
     from profiles_pipeline.features.relations import input_relation_sql
 
     wanted = set(names) if names is not None else None
@@ -61,7 +70,7 @@ def read_input_days(adapter: WarehouseAdapter, project, names: Iterable[str] | N
         if wanted is not None and inp.name not in wanted:
             continue
         relation = input_relation_sql(adapter, project, inp)
-        for day, n, latest in adapter.fetch(daily_profile(relation, inp.occurred_at)):
+        for day, n, latest in adapter.fetch(daily_profile(relation, inp.occurred_at, days)):
             out.append(InputDay(inp.name, _day(day), int(n), latest))
     return sorted(out, key=lambda d: (d.input, d.day or date.min))
 

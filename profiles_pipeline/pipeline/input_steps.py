@@ -6,9 +6,9 @@ from sqlglot import exp
 
 from profiles_pipeline.features.relations import input_relation_sql
 from profiles_pipeline.instants import start_of_day
-from profiles_pipeline.pipeline.first_partition import remember
 from profiles_pipeline.pipeline.graph import RunContext, Step, StepResult
-from profiles_pipeline.pipeline.input_days import first_day, read_input_days, record
+from profiles_pipeline.pipeline.input_days import read_input_days, record
+from profiles_pipeline.pipeline.partition_span import remember_days
 from profiles_pipeline.pipeline.tables import preview_markdown
 from profiles_pipeline.spec.input_models import Input
 from profiles_pipeline.spec.project import Project
@@ -19,11 +19,9 @@ from profiles_pipeline.warehouse.sqltree import literal
 def input_step(project: Project, inp: Input) -> Step:
     def run(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
         relation = input_relation_sql(adapter, project, inp)
-        days = read_input_days(adapter, project, [inp.name])
-        record(adapter, days, [inp.name], ctx.first_day, ctx.day)
-        if (first := first_day(days)) is not None:
-            remember(project, {inp.name: first})
-        in_range = [d for d in days if d.day is None or ctx.first_day <= d.day <= ctx.day]
+        in_range = read_input_days(adapter, project, [inp.name], (ctx.first_day, ctx.day))
+        record(adapter, in_range, [inp.name], ctx.first_day, ctx.day)
+        remember_days(project, in_range)
         last_day = _rows_of_last_day(relation, inp.occurred_at, ctx)
         types = {c.name: c.type for c in adapter.describe_query(exp.select("*").from_(relation.copy()))}
         latest = max((d.latest for d in in_range if d.latest is not None), default=None)
@@ -31,7 +29,6 @@ def input_step(project: Project, inp: Input) -> Step:
             tables={f"{inp.name} ({_span(ctx)})": sum(d.rows for d in in_range)},
             metadata={
                 "rows_in_run": sum(d.rows for d in in_range),
-                "rows_all_days": sum(d.rows for d in days),
                 "days_with_rows": sum(1 for d in in_range if d.day is not None),
                 "latest_event": str(latest) if latest else None,
                 "source": _describe(inp),

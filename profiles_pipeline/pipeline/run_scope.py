@@ -62,6 +62,10 @@ def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool
     latest = latest_event(days)
     end, end_from = (end_time, "given") if end_time else ((latest, "latest event") if latest else (now(), "now"))
     first = project.config.partitions_start or first_day(days) or end.date()
+    horizon = max([now().date(), *(d.day for d in days if d.day is not None)])
+    if end.date() > horizon:
+        raise UserError(f"the end time {format_instant(end)} is after today and after the latest event "
+                        f"({format_instant(latest) if latest else 'none'}); daily partitions end on {horizon}")
     if end.date() < first:
         raise UserError(f"nothing to run: the end time {format_instant(end)} is before the first partition "
                         f"{first} ({'partitions_start in pb_project.yaml' if project.config.partitions_start else 'the earliest event'})")

@@ -30,6 +30,8 @@ class DuckDBAdapter(WarehouseAdapter):
         # Engine SQL never relies on row order without ORDER BY; dropping the guarantee lets
         # DuckDB write big CREATE TABLE AS results in parallel (measured in bench/stitch.py).
         connection.execute("SET preserve_insertion_order = false")
+        # Landing zones are many small parquet files read by several steps: keep their footers.
+        connection.execute("SET parquet_metadata_cache = true")
         self.con = connection
 
     def __repr__(self) -> str:
@@ -55,6 +57,15 @@ class DuckDBAdapter(WarehouseAdapter):
 
     def close(self) -> None:
         self.con.close()
+
+    def describe_query(self, select, read: str = "duckdb") -> list[Column]:
+        """DuckDB describes a query in one statement (no scratch view)."""
+        sql = self.to_sql(select, read)
+        try:
+            rows = self.con.execute(f"DESCRIBE {sql}").fetchall()
+        except duckdb.Error as e:
+            raise WarehouseError(f"{type(e).__name__}: {e}", sql=sql) from e
+        return [Column(r[0].lower(), r[1]) for r in rows]
 
     def _where(self, name: str) -> str:
         """information_schema filter for a name; two parts mean schema.table."""
