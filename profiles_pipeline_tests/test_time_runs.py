@@ -4,7 +4,7 @@ a fresh run with that end time, retention, and a second run with nothing new tha
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -204,3 +204,34 @@ def test_begin_time_reads_only_later_rows_and_the_next_run_reads_every_row(tmp_p
     again = cli("run", "-p", root)
     assert again.exit_code == 0 and "rebuilt with every row" in _text(again)
     assert _query(root, "SELECT SUM(n_events) FROM user_feature_view") == [(len(rows),)]
+
+
+def test_an_input_without_event_time_makes_the_default_end_time_now(tmp_path):
+    """pb's default: rows without an event time may have changed until now. A second run with no
+    input changed does nothing, though "now" moved."""
+    root = _bring(tmp_path / "untimed", "csv")
+    (root / "data" / "plans.csv").write_text("user_id,plan\nu1,pro\nu2,free\n")
+    models = (root / "models" / "models.yaml").read_text()
+    models = models.replace("models:\n", """  - name: plans
+    app_defaults:
+      csv: data/plans.csv
+      ids:
+        - {select: user_id, type: user_id, entity: user, to_default_stitcher: false}
+models:
+""", 1).replace("        - {select: user_id, type: user_id, entity: user}",
+                "        - {select: user_id, type: user_id, entity: user, to_default_stitcher: true}")
+    models = models.replace("        - {select: anonymous_id, type: anonymous_id, entity: user}",
+                            "        - {select: anonymous_id, type: anonymous_id, entity: user, to_default_stitcher: true}")
+    models = models.replace("        - {select: lower(email), type: email, entity: user}",
+                            "        - {select: lower(email), type: email, entity: user, to_default_stitcher: true}")
+    models += "      - entity_var: {name: plan, from: inputs/plans, select: max(plan)}\n"
+    (root / "models" / "models.yaml").write_text(models)
+    before = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    result = cli("run", "-p", root)
+    assert result.exit_code == 0, _text(result)
+    assert "(now: input plans has no event time)" in _text(result)
+    [(valid_at,)] = _query(root, "SELECT DISTINCT valid_at FROM user_feature_view")
+    assert valid_at >= before - timedelta(seconds=1)
+    assert sorted(_query(root, "SELECT plan FROM user_feature_view WHERE plan IS NOT NULL")) == [("free",), ("pro",)]
+    again = cli("run", "-p", root)
+    assert again.exit_code == 0 and "Nothing to do" in _text(again)

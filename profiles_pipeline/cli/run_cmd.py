@@ -83,9 +83,9 @@ def _covered(scope) -> str:
 def _noop_text(loaded, scope) -> str:
     from profiles_pipeline.instants import format_instant
 
-    return (f"[bold green]Nothing to do[/]: {scope.reason}; published as of {format_instant(scope.published)}, "
-            f"the latest event. Nothing was written.\n"
-            f"  to rebuild anyway: profiles run -p {loaded.project.root} --rebase")
+    return (f"[bold green]Nothing to do[/]: {scope.reason}; published as of {format_instant(scope.published)}. "
+            f"Nothing was written.\n"
+            f"  to rebuild anyway: profiles run -p {loaded.project.root} --rebase; as of a later instant: --end-time")
 
 
 def _steps_table(result, scope) -> Table:

@@ -68,8 +68,10 @@ def _summary(summary: dict, project_dir: Path, warehouse) -> Table:
     if warehouse.latest_event:
         from profiles_pipeline.instants import format_instant
 
+        as_of = (f"as of now (input {warehouse.untimed_input} has no event time)" if warehouse.untimed_input
+                 else "as of the latest event")
         table.add_row("events", f"{warehouse.first_day} → {format_instant(warehouse.latest_event)}; "
-                      "`profiles run` computes as of the latest event")
+                      f"`profiles run` computes {as_of}")
     for name, found in warehouse.inputs.items():
         table.add_row(f"input {name}", f"{len(found.columns)} columns in {short_relation(found.relation or '')}")
     return table

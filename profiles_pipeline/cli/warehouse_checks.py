@@ -33,6 +33,8 @@ class WarehouseReport:
     #: The earliest event's day and the latest event: the first partition and a run's default end.
     first_day: object = None
     latest_event: object = None
+    #: An input without an event time (a run then computes as of now).
+    untimed_input: str | None = None
 
     def as_dict(self) -> dict:
         return {"engine": self.engine, "location": self.location,
@@ -120,6 +122,8 @@ def _check_event_times(project: Project, adapter, inp: Input, report: WarehouseR
                                        "occurred_at_col must name a timestamp column (or text a timestamp can be "
                                        "cast from)", code="bad_event_time"))
         return
+    if any(d.day is None for d in days):
+        report.untimed_input = report.untimed_input or inp.name
     first, latest = first_day(days), latest_event(days)
     if first and (report.first_day is None or first < report.first_day):
         report.first_day = first

@@ -87,6 +87,18 @@ def latest_event(days: list[InputDay]) -> datetime | None:
     return max(found) if found else None
 
 
+def default_end(days: list[InputDay]) -> tuple[datetime, str]:
+    """A run's end time when none is given, and why: the latest event across the inputs; now
+    when an input has no event time (its rows may have changed until now) or there is none."""
+    from profiles_pipeline.instants import now
+
+    untimed = sorted({d.input for d in days if d.day is None})
+    if untimed:
+        return now(), f"now: input {untimed[0]} has no event time"
+    latest = latest_event(days)
+    return (latest, "latest event") if latest else (now(), "now: no events yet")
+
+
 def first_day(days: list[InputDay]) -> date | None:
     found = [d.day for d in days if d.day is not None]
     return min(found) if found else None

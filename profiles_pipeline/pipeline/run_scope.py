@@ -19,6 +19,7 @@ from profiles_pipeline.instants import format_instant, now
 from profiles_pipeline.pipeline.input_days import (
     InputDay,
     changed_days,
+    default_end,
     first_day,
     latest_event,
     read_input_days,
@@ -60,7 +61,7 @@ def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool
     """The scope of `profiles run` on `project` now."""
     days = read_input_days(adapter, project) if days is None else days
     latest = latest_event(days)
-    end, end_from = (end_time, "given") if end_time else ((latest, "latest event") if latest else (now(), "now"))
+    end, end_from = (end_time, "given") if end_time else default_end(days)
     first = project.config.partitions_start or first_day(days) or end.date()
     horizon = max([now().date(), *(d.day for d in days if d.day is not None)])
     if end.date() > horizon:
@@ -97,7 +98,9 @@ def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool
     if late:
         return RunScope(first_day=min(late), reason=f"input rows changed for {_days_text(late)} (late data): "
                         "recomputed from there", **scope)
-    if end == published and not changed:
+    if not changed and (end == published or (end_from.startswith("now") and end > published)):
+        # With an input that has no event time the end time is now, which always moves: when no
+        # input changed, the published outputs stand (an explicit --end-time recomputes them).
         return RunScope(first_day=end.date(), noop=True, reason="nothing new since the last run", **scope)
     # The published day is complete unless rows for it changed (then it is late, above): the
     # run starts the day after, or on the end time's day when that is the published one.
