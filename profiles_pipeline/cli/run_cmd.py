@@ -108,8 +108,11 @@ def _did(step) -> str:
         return f"{m['mode']}: {text}"
     if "days_extracted" in m:
         return f"{m['days_extracted']} day(s) extracted"
-    if m.get("published") is False:
-        return "snapshot stored, not published"
+    if "published" in m:
+        snapshot = any(str(r).endswith("_var_table") for r in m.get("relations_built", []))
+        if not m["published"]:
+            return "snapshot stored, not published" if snapshot else "not published (a later snapshot is)"
+        return "snapshot as of the end time, published" if snapshot else "rebuilt from the published snapshot"
     if "rows_in_run" in m:
         return f"{m.get('days_with_rows', 0)} day(s) with rows"
     return ""
