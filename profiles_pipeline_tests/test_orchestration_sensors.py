@@ -123,3 +123,42 @@ def test_warehouse_sensor_requests_days_whose_inputs_changed(tmp_path: Path) -> 
         with dg.build_sensor_context(cursor=first.cursor, instance=instance, resources=resources) as context:
             again = sensor(context)
         assert again.run_requests == []
+
+
+def test_several_new_days_are_one_run_and_a_rerun_old_day_is_brought_forward(tmp_path: Path) -> None:
+    """New files for three days ask for one run over them; after an old day is run again, the
+    bring-forward sensor asks for one run over the later days, and nothing once they ran."""
+    from profiles_pipeline.orchestration.sensors import FORWARD_SENSOR
+
+    landing = tmp_path / "landing"
+    days = [date(2026, 1, d) for d in (1, 2, 3)]
+    for d in days:
+        sg.write_day(landing, d, ["a", "b"])
+    defs = definitions_for_graph(
+        sg.small_graph(landing), warehouse=WarehouseResource(project_dir=str(tmp_path)), landing_zone=landing
+    )
+    job = defs.resolve_job_def("profiles_daily")
+    with dg.instance_for_test() as instance:
+        sensor = defs.resolve_sensor_def(LANDING_SENSOR)
+        with dg.build_sensor_context(instance=instance, definitions=defs) as context:
+            [request] = sensor.evaluate_tick(context).run_requests
+        assert request.partition_key is None
+        assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) == (
+            "2026-01-01", "2026-01-03")
+        assert job.execute_in_process(instance=instance, tags=request.tags).success
+        key = dg.AssetKey(["features", "user", "activity"])
+        assert instance.get_materialized_partitions(key) == {d.isoformat() for d in days}
+
+        forward = defs.resolve_sensor_def(FORWARD_SENSOR)
+
+        def ask() -> list[dg.RunRequest]:
+            with dg.build_sensor_context(instance=instance, definitions=defs) as ctx:
+                return list(forward.evaluate_tick(ctx).run_requests or [])
+
+        assert ask() == []
+        assert job.execute_in_process(instance=instance, partition_key="2026-01-02").success  # an old day
+        [catch_up] = ask()
+        assert catch_up.partition_key == "2026-01-03"
+        assert job.execute_in_process(instance=instance, partition_key=catch_up.partition_key,
+                                      tags=catch_up.tags).success
+        assert ask() == []
