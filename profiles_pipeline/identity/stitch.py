@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from sqlglot import exp
+
 from profiles_pipeline.identity import history_store as store
 from profiles_pipeline.identity.full import full_rebuild
 from profiles_pipeline.identity.history import Checkpoints, build_history
@@ -43,7 +45,7 @@ from profiles_pipeline.identity.tables import (
 )
 from profiles_pipeline.identity.views import create_views
 from profiles_pipeline.instants import start_of_day
-from profiles_pipeline.warehouse.sqltree import drop, rows
+from profiles_pipeline.warehouse.sqltree import drop, literal, rows, run
 
 Mode = Literal["full", "range", "incremental", "window", "snapshot", "noop"]
 
@@ -115,11 +117,9 @@ def stitch(
     first_day = min(first_day or end_day, end_day)
     head, guards_changed = _head(adapter, plan, t)
     full = rebase or head is None or guards_changed
-    pending_rows = adapter.fetch(
-        f"SELECT day, merged_through FROM {t.days} WHERE day <= {date_lit(end_day)} "
-        + (f"AND day >= {date_lit(plan.since.date())} " if plan.since else "")
-        + "AND (merged_through IS NULL "
-        f"OR (merged_through < {ts_lit(end_time)} AND CAST(merged_through AS DATE) <= day)) ORDER BY day")
+    pending_rows = rows(adapter, """SELECT day, merged_through FROM days WHERE day BETWEEN :since AND :last
+        AND (merged_through IS NULL OR (merged_through < :t AND CAST(merged_through AS DATE) <= day)) ORDER BY day""",
+                        {"days": t.days}, since=plan.since.date() if plan.since else date.min, last=end_day, t=end_time)
     pending = [d for d, _ in pending_rows]
     # Days extracted again (late data) at or before the head's day make the history stale from there.
     late = [d for d, through in pending_rows if through is None and head is not None and d <= head.date()]
@@ -179,7 +179,9 @@ def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, he
             for stmt in [*dml, *history, *marks]:
                 adapter.execute(stmt)
             if pending:
-                adapter.execute(f"UPDATE {t.days} SET merged_through = {ts_lit(end_time)} WHERE day IN ({in_days})")
+                run(adapter, "UPDATE days SET merged_through = :t WHERE day BETWEEN :a AND :b AND day IN :pending",
+                    {"days": t.days}, t=end_time, a=pending[0], b=pending[-1],
+                    pending=exp.Tuple(expressions=[literal(d) for d in pending]))
             _write_state(adapter, plan, t, end_time, run_id, cc.passes, mode)
         return cc.passes, merges, [end_time], adapter.row_count(t.work("hcd"))
     cps = _window_checkpoints(mode, first_day, end_time, retention)
@@ -199,8 +201,8 @@ def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, he
         for stmt in marks:
             adapter.execute(stmt)
         if mode in ("full", "range"):
-            adapter.execute(f"UPDATE {t.days} SET merged_through = {ts_lit(end_time)} "
-                            f"WHERE day <= {date_lit(end_time.date())}")
+            run(adapter, "UPDATE days SET merged_through = :t WHERE day <= :d", {"days": t.days},
+                t=end_time, d=end_time.date())
             _write_state(adapter, plan, t, end_time, run_id, passes, mode)
     drop(adapter, out)
     return passes, hist.merges, cps.instants(), hist.rows
@@ -220,8 +222,6 @@ def _first_checkpoint_after_day(adapter, t: StitcherTables, day: date) -> dateti
 
 
 def _write_state(adapter, plan: StitcherPlan, t: StitcherTables, end_time: datetime, run_id: str, passes: int, mode: str) -> None:
-    adapter.execute(f"DELETE FROM {t.state}")
-    adapter.execute(
-        f"INSERT INTO {t.state} VALUES ({ts_lit(end_time)}, {lit(run_id)}, {lit(plan.guard_fingerprint())}, "
-        f"{passes}, TRUE, 0, {lit(mode)})"
-    )
+    run(adapter, "DELETE FROM state", {"state": t.state})
+    run(adapter, "INSERT INTO state VALUES (:t, :run_id, :guards, :passes, TRUE, 0, :mode)", {"state": t.state},
+        t=end_time, run_id=run_id, guards=plan.guard_fingerprint(), passes=passes, mode=mode)
