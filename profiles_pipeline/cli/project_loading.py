@@ -11,8 +11,19 @@ from profiles_pipeline.cli.output import err_console
 @dataclass
 class LoadedProject:
     project: object
-    graph: object
     connection: object
+    #: The span of the daily partitions when the caller knows it (it read the inputs already).
+    span: object = None
+    _graph: object = None
+
+    @property
+    def graph(self):
+        """The project's graph of steps, built when first asked for."""
+        if self._graph is None:
+            from profiles_pipeline.pipeline import build_graph
+
+            self._graph = build_graph(self.project, warehouse_kind=self.connection.config.type, span=self.span)
+        return self._graph
 
     @property
     def warehouse_location(self) -> str:
@@ -21,7 +32,6 @@ class LoadedProject:
 
 
 def load(project_dir: Path, *, quiet: bool = False) -> LoadedProject:
-    from profiles_pipeline.pipeline import build_graph
     from profiles_pipeline.spec import load_project
     from profiles_pipeline.warehouse.connections import resolve_connection
 
@@ -29,8 +39,7 @@ def load(project_dir: Path, *, quiet: bool = False) -> LoadedProject:
     connection = resolve_connection(project.root, project.config.connection)
     if connection.notice and not quiet:
         err_console.print(f"[dim]{connection.notice}[/]", highlight=False)
-    graph = build_graph(project, warehouse_kind=connection.config.type)
-    return LoadedProject(project, graph, connection)
+    return LoadedProject(project, connection)
 
 
 def open_warehouse(loaded: LoadedProject):

@@ -34,7 +34,7 @@ def run(
     from profiles_pipeline.cli import project_loading
     from profiles_pipeline.cli.reading import open_project_adapter, parse_time_option
     from profiles_pipeline.pipeline.input_days import read_input_days
-    from profiles_pipeline.pipeline.partition_span import remember_days
+    from profiles_pipeline.pipeline.partition_span import PartitionSpan, remember_days
     from profiles_pipeline.pipeline.run_scope import plan_run
 
     loaded = project_loading.load(project_dir)
@@ -47,6 +47,7 @@ def run(
     finally:
         adapter.close()
     remember_days(loaded.project, days)
+    loaded.span = PartitionSpan(scope.first_partition, max((d.day for d in days if d.day), default=None))
     if scope.noop:
         console.print(_noop_text(loaded, scope))
         return

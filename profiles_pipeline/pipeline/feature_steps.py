@@ -156,7 +156,8 @@ def _step(
         seconds = {}
         for s in built:
             outcome = run_step(adapter, s, snap.slice, publishing=snap.publish)
-            rows = outcome.rows if outcome.rows is not None else adapter.row_count(s.name)
+            # A rows view is not counted: counting it would scan its source again.
+            rows = outcome.rows if outcome.rows is not None or s.kind == "rows" else adapter.row_count(s.name)
             result.tables[s.name] = rows
             seconds[s.name] = round(outcome.seconds, 3)
             if s.kind == "var_table" and (gone := apply_feature_retention(adapter, project, s.entity or "")):
