@@ -19,6 +19,11 @@ from profiles_pipeline.warehouse.base import WarehouseAdapter
 StepKind = Literal["input", "edges", "id_graph", "sql_model", "features", "feature_view", "cohort"]
 
 
+def snapshot_definition(project, begin_time: datetime | None) -> str:
+    """What snapshots are computed from: the project's files and the begin time (pb's)."""
+    return f"{project.fingerprint()}|begin={begin_time or ''}"
+
+
 @dataclass(frozen=True)
 class RunContext:
     """What a step needs besides the warehouse: which partitions, as of when, and which run.
@@ -47,8 +52,7 @@ class RunContext:
             raise ValueError(f"first day {self.first_day} is after the last day {self.day}")
 
     def definition(self, project) -> str:
-        """What the run's snapshots are computed from: the project's files and the begin time."""
-        return f"{project.fingerprint()}|begin={self.begin_time or ''}"
+        return snapshot_definition(project, self.begin_time)
 
     @property
     def days(self) -> list[date]:

@@ -20,6 +20,7 @@ from profiles_pipeline.features.plan import FeaturePlan
 from profiles_pipeline.features.snapshots import SnapshotSlice, has_snapshot, latest_snapshot
 from profiles_pipeline.identity import StitcherTables, history_store, stitch
 from profiles_pipeline.instants import format_instant
+from profiles_pipeline.pipeline.graph import snapshot_definition
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 from profiles_pipeline.warehouse.sqltree import literal
@@ -45,7 +46,8 @@ def graph_head(adapter: WarehouseAdapter, project: Project, entity: str) -> date
     return adapter.fetch_one(f"SELECT MAX(end_time) FROM {t.state}")
 
 
-def graph_at(adapter: WarehouseAdapter, project: Project, entity: str, at: datetime, run_id: str) -> str:
+def graph_at(adapter: WarehouseAdapter, project: Project, entity: str, at: datetime, run_id: str,
+             begin_time: datetime | None = None) -> str:
     """The name of a relation holding the entity's id graph as of `at`: the published graph when
     `at` is its head, else a view over the history at `at` (added to the history first, as an
     extra checkpoint, when `at` is not one)."""
@@ -60,7 +62,7 @@ def graph_at(adapter: WarehouseAdapter, project: Project, entity: str, at: datet
     if at not in history_store.checkpoint_instants(adapter, t):
         from profiles_pipeline.pipeline.identity_plan import stitcher_plan
 
-        stitch(adapter, stitcher_plan(project, adapter, entity, at), end_time=at, run_id=run_id,
+        stitch(adapter, stitcher_plan(project, adapter, entity, at, begin_time), end_time=at, run_id=run_id,
                snapshot=True, with_report=False)
     view = f"{t.name}__as_of"
     main_id = project.entity(entity).main_id_column
@@ -85,7 +87,7 @@ def snapshot_plan(adapter: WarehouseAdapter, project: Project, at: datetime, sli
     """Plan the features as of `at`. They are published when `may_publish`, no later snapshot
     is published and every id graph is at `at`; otherwise materialized models are read inline
     and nothing published is touched."""
-    graphs = {e.name: graph_at(adapter, project, e.name, at, run_id)
+    graphs = {e.name: graph_at(adapter, project, e.name, at, run_id, begin_time)
               for e in project.entities if project.edge_sources_for(e.name)}
     latest = published_at(adapter, project)
     heads = [graph_head(adapter, project, e) for e in graphs]
@@ -105,9 +107,8 @@ def features_as_of(adapter: WarehouseAdapter, project: Project, at: datetime, *,
         from profiles_pipeline.pipeline.run_scope import stored_begin
 
         begin = stored_begin(adapter, project)
-        definition = f"{project.fingerprint()}|begin={begin or ''}"
-        snap = snapshot_plan(adapter, project, at, SnapshotSlice(at, None, definition), run_id,
-                             may_publish=False, begin_time=begin)
+        snap = snapshot_plan(adapter, project, at, SnapshotSlice(at, None, snapshot_definition(project, begin)),
+                             run_id, may_publish=False, begin_time=begin)
         for step in snap.plan.steps:
             if step.entity in missing and snap.builds(step.kind) and step.kind in ("rows", "pass", "var_table"):
                 run_step(adapter, step, snap.slice, publishing=False)
