@@ -1,7 +1,7 @@
 """What a run covers: its partitions, its end time, and why — decided once, before Dagster starts.
 
-- no end time given: as of the latest event across the inputs (now when no input has an event
-  time); a bare date is the end of that day;
+- no end time given: as of the latest event across the inputs (now when an input has no event
+  time, or none has rows); a bare date is the end of that day;
 - the first run (or `rebase`): every day from the first partition, in one run;
 - an end time earlier than what is published: that instant is stored as a snapshot; nothing
   published moves;
@@ -89,12 +89,12 @@ def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool
         return RunScope(first_day=end.date(), snapshot=True, reason=(
             f"end time earlier than what is published ({format_instant(published)}): stored as a snapshot, "
             "published outputs unchanged"), **scope)
-    if _redefined(adapter, project):
-        return RunScope(first_day=end.date(), reason="the project changed since the last run: recomputed as of "
-                        "the end time (older snapshots of the old definition are dropped)", **scope)
     changed = [d or first for d in changed_days(recorded(adapter), days)]
     changed = [max(d, first) for d in changed if d <= end.date()]
     late = [d for d in changed if d <= published.date()]
+    if _redefined(adapter, project):
+        return RunScope(first_day=min([end.date(), *late]), reason="the project changed since the last run: "
+                        "recomputed as of the end time (older snapshots of the old definition are dropped)", **scope)
     if late:
         return RunScope(first_day=min(late), reason=f"input rows changed for {_days_text(late)} (late data): "
                         "recomputed from there", **scope)
