@@ -89,11 +89,11 @@ def _identity_file(project, adapter, entity: str, end_time: datetime, out_dir: P
     plan = stitcher_plan(project, adapter, entity, end_time)
     t = StitcherTables.of(plan)
     lines = [f"-- id graph {plan.name} of entity {entity}: the ids each edge source yields per row.",
-             "-- Every pair of ids in one row is an edge; the stitcher reads these day by day, applies",
-             "-- the id type rules below, and finds connected components with iterative SQL whose",
-             "-- number of rounds depends on the data (so it is not compiled ahead of time).",
+             "-- Every pair of ids in one row is an edge; the stitcher stores them per day (one pass over",
+             "-- a run's days), applies the id type rules below, and finds connected components with",
+             "-- iterative SQL whose number of rounds depends on the data (so it is not compiled ahead).",
              f"-- It writes {t.graph} ({plan.main_id_column}, other_id, other_id_type, valid_at), "
-             f"{t.edges}, {t.merges}, {t.audit}."]
+             f"{t.history} (the same per id over the kept days), {t.edges}, {t.merges}, {t.audit}."]
     for id_type in plan.all_id_types():
         rules = plan.rules(id_type)
         filters = "; ".join(f"{f.type} " + (repr(f.value) if f.value is not None else f"regex {f.regex}" if f.regex else "sql list")
