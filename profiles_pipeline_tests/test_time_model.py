@@ -102,6 +102,13 @@ def test_shuffled_partitions_and_a_late_event_publish_what_an_in_order_run_does(
             shuffled.materialize(_days()[i])
         assert shuffled.bring_forward() == 1
         assert shuffled.published() == expected
+        # `profiles run` after the partition runs (published as of the end of the last day, later
+        # than the latest event) has nothing to do.
+        from profiles_pipeline.pipeline.run_scope import plan_run
+        from profiles_pipeline.spec import load_project
+
+        with _adapter(shuffled.root) as a:
+            assert plan_run(load_project(shuffled.root), a).noop
 
         # A late event for an old day: re-running that day leaves what is published as it was...
         in_order.load(rows + [late_row])

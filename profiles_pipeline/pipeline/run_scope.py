@@ -71,6 +71,10 @@ def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool
         raise UserError(f"nothing to run: the end time {format_instant(end)} is before the first partition "
                         f"{first} ({'partitions_start in pb_project.yaml' if project.config.partitions_start else 'the earliest event'})")
     published = published_instant(adapter, project)
+    if end_time is None and published is not None and end < published:
+        # Published as of a later instant than the latest event (a partition run as of the end of
+        # its day): a run without an end time never goes back, it starts from what is published.
+        end, end_from = published, "what is published"
     scope = dict(last_day=end.date(), end_time=end, first_partition=first, published=published, end_from=end_from)
     if begin_time is not None:
         if begin_time > end:
