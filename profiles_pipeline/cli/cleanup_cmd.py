@@ -27,7 +27,7 @@ def cleanup(
     Example: profiles cleanup -p my_project --dry-run
     """
     from profiles_pipeline.cli import project_loading
-    from profiles_pipeline.cli.reading import open_project_adapter
+    from profiles_pipeline.cli.reading import open_project_adapter, writing
     from profiles_pipeline.errors import UserError
     from profiles_pipeline.instants import format_duration, parse_duration
     from profiles_pipeline.pipeline.retention import apply_cleanup, plan_cleanup
@@ -37,11 +37,12 @@ def cleanup(
         keep = parse_duration(retention) if retention else loaded.project.config.retention
     except ValueError as e:
         raise UserError(f"--retention: {e}") from None
-    adapter = open_project_adapter(loaded)
-    try:
-        items = plan_cleanup(adapter, loaded.project, keep) if dry_run else apply_cleanup(adapter, loaded.project, keep)
-    finally:
-        adapter.close()
+    with writing(loaded, "profiles cleanup"):
+        adapter = open_project_adapter(loaded)
+        try:
+            items = plan_cleanup(adapter, loaded.project, keep) if dry_run else apply_cleanup(adapter, loaded.project, keep)
+        finally:
+            adapter.close()
     if as_json:
         print_json({"dry_run": dry_run, "retention_seconds": keep.total_seconds(), "relations": [
             {"relation": i.relation, "kind": i.kind, "kept": [str(k) for k in i.kept],

@@ -34,9 +34,9 @@ def compile_project(
     from profiles_pipeline.instants import format_instant
 
     loaded = project_loading.load(project_dir)
-    as_of = end_time_of(loaded, end_time)
     out_dir = out or loaded.project.root / "output" / "compiled"
     with planning_adapter(loaded, dialect) as (adapter, how):
+        as_of = end_time_of(loaded, end_time, None if dialect and dialect != loaded.connection.config.type else adapter)
         result = compile_sql(loaded, adapter, as_of, out_dir)
     console.print(f"as of {format_instant(as_of)}" + ("" if end_time else " (the latest event across the inputs)"),
                   highlight=False)

@@ -22,18 +22,15 @@ STANDIN_PASSWORD_ENV = "PROFILES_STANDIN_SNOWFLAKE_PASSWORD"
 @contextmanager
 def planning_adapter(loaded, dialect: str | None) -> Iterator[tuple[object, str]]:
     """(adapter, how it was obtained) for planning in `dialect` (default: the connection's)."""
-    from profiles_pipeline.cli.reading import open_project_adapter
+    from profiles_pipeline.cli.reading import planning_reader
 
     own = loaded.connection.config.type
     dialect = dialect or own
     if dialect not in ENGINES:
         raise UserError(f"--dialect {dialect!r} is not supported; use one of {', '.join(ENGINES)}")
     if dialect == own:
-        adapter = open_project_adapter(loaded)
-        try:
+        with planning_reader(loaded) as (adapter, _):
             yield adapter, f"the project's {own} warehouse"
-        finally:
-            adapter.close()
         return
     if dialect == "duckdb":
         from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
@@ -58,11 +55,12 @@ def _fake_snowflake(loaded) -> Iterator[object]:
     except ImportError:
         raise UserError("compiling for Snowflake without a Snowflake connection needs the fakesnow "
                         "package (pip install fakesnow), or a Snowflake connection in siteconfig.yaml") from None
-    from profiles_pipeline.cli.reading import open_project_adapter
+    from profiles_pipeline.cli.reading import planning_reader
     from profiles_pipeline.warehouse.connection_config import SnowflakeConnectionConfig
     from profiles_pipeline.warehouse.snowflake_adapter import SnowflakeAdapter
 
-    columns = _input_columns(loaded, open_project_adapter(loaded))
+    with planning_reader(loaded) as (local, _):
+        columns = _input_columns(loaded, local)
     os.environ.setdefault(STANDIN_PASSWORD_ENV, "not-a-secret")
     config = SnowflakeConnectionConfig(account="standin", user="profiles", database="profiles_db",
                                        schema="profiles", password_env=STANDIN_PASSWORD_ENV)
@@ -82,16 +80,13 @@ def _input_columns(loaded, local) -> dict[str, list[tuple[str, str]]]:
     from profiles_pipeline.features.relations import input_relation_sql
 
     out: dict[str, list[tuple[str, str]]] = {}
-    try:
-        for inp in loaded.project.inputs:
-            name = inp.app_defaults.table or inp.app_defaults.view
-            if not name:
-                raise UserError(f"{inp.location}: input {inp.name} reads files ({inp.source}); Snowflake "
-                                "reads tables only: give it app_defaults.table to compile for Snowflake")
-            rel = input_relation_sql(local, loaded.project, inp).sql(dialect=local.dialect)
-            out[name] = [(c.name, c.type) for c in local.describe_query(f"SELECT * FROM {rel} AS _i")]
-    finally:
-        local.close()
+    for inp in loaded.project.inputs:
+        name = inp.app_defaults.table or inp.app_defaults.view
+        if not name:
+            raise UserError(f"{inp.location}: input {inp.name} reads files ({inp.source}); Snowflake "
+                            "reads tables only: give it app_defaults.table to compile for Snowflake")
+        rel = input_relation_sql(local, loaded.project, inp).sql(dialect=local.dialect)
+        out[name] = [(c.name, c.type) for c in local.describe_query(f"SELECT * FROM {rel} AS _i")]
     return out
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 
 from profiles_pipeline.errors import UserError, WarehouseError
 
@@ -34,19 +33,20 @@ def end_time_of(loaded, text: str | None, adapter=None) -> datetime:
 
 @contextmanager
 def reading_adapter(loaded) -> Iterator[object]:
-    """The project's warehouse for reading. A DuckDB file is opened read-only (so a query can run
-    next to the Dagster UI) and must exist: it is made by `profiles run`."""
+    """The project's published outputs for reading. On DuckDB that is the copy the last
+    complete run published (`<file>.published.duckdb`), opened read-only: readers never wait for
+    a run, never make one fail, and never see one half-way. It must exist: `profiles run` makes it."""
     cfg = loaded.connection.config
     if cfg.type != "duckdb":
         adapter = open_project_adapter(loaded)
     else:
         import duckdb
 
-        from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+        from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter, readers_path
 
-        path = Path(cfg.path)
+        path = readers_path(cfg.path)
         if not path.exists():
-            raise UserError(f"the warehouse {path} does not exist yet; build it with "
+            raise UserError(f"nothing is published yet in {cfg.path}; build it with "
                             f"`profiles run -p {loaded.project.root}`")
         try:
             adapter = DuckDBAdapter(path, connection=duckdb.connect(str(path), read_only=True))
@@ -86,22 +86,46 @@ def stitcher_plan_for(loaded, adapter, entity: str):
     return stitcher_plan(loaded.project, adapter, entity, default_end_time())
 
 
+#: How long a command that plans (show, compile, validate) waits for a run writing the file.
+PLANNING_WAIT_SECONDS = 30.0
+
+
 @contextmanager
 def planning_reader(loaded) -> Iterator[tuple[object, bool]]:
-    """(adapter, built): the warehouse read-only when it exists, else an empty in-memory DuckDB
-    (planning only asks which tables exist), so `show` works before the first run."""
-    cfg = loaded.connection.config
-    if cfg.type == "duckdb" and not Path(cfg.path).exists():
-        from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+    """(adapter, built): the warehouse itself, read-only (planning reads the inputs, which the
+    readers' copy leaves out), waiting a little, saying so, for a run that writes it; an empty
+    in-memory DuckDB before the first run (planning only asks which tables exist)."""
+    from profiles_pipeline.warehouse.connections import reading_warehouse
 
-        adapter = DuckDBAdapter(":memory:")
-        try:
-            yield adapter, False
-        finally:
-            adapter.close()
+    with reading_warehouse(loaded.connection, wait_seconds=PLANNING_WAIT_SECONDS, on_wait=_say_waiting) as found:
+        yield found
+
+
+def _say_waiting(holder: dict) -> None:
+    from profiles_pipeline.cli.output import err_console
+
+    err_console.print(f"[dim]waiting for the warehouse: {holder.get('owner', 'another process')} "
+                      f"(pid {holder.get('pid', '?')}) is writing it[/]", highlight=False)
+
+
+@contextmanager
+def writing(loaded, owner: str, *, shared: bool = False, timeout: float | None = None) -> Iterator[dict]:
+    """The warehouse's writer lock (DuckDB) for a command: it waits, saying so, while a run
+    writes (`shared`: for a command that only reads the file itself). Yields what the previous
+    holder left ({"released": False}: it was killed holding it). Other engines need no lock."""
+    from profiles_pipeline.warehouse import writer_lock
+
+    path = getattr(loaded.connection.config, "path", None)
+    if path is None:
+        yield {}
         return
-    with reading_adapter(loaded) as adapter:
-        yield adapter, True
+    try:
+        with writer_lock.locked(path, owner, shared=shared, timeout=timeout, on_wait=_say_waiting) as previous:
+            yield previous
+    except TimeoutError as e:
+        holder = e.args[0] if e.args else {}
+        raise WarehouseError(f"the warehouse {path} is being written by {holder.get('owner', 'a run')} "
+                             f"(pid {holder.get('pid', '?')}); try again when it ends") from None
 
 
 def open_project_adapter(loaded):

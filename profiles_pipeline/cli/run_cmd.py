@@ -32,26 +32,46 @@ def run(
     Example: profiles run -p config --end-time 2026-01-14T12:00:00
     """
     from profiles_pipeline.cli import project_loading
-    from profiles_pipeline.cli.reading import open_project_adapter, parse_time_option
+    from profiles_pipeline.cli.reading import open_project_adapter, parse_time_option, writing
     from profiles_pipeline.pipeline.input_days import read_input_days
+    from profiles_pipeline.pipeline.leftovers import drop_leftovers
     from profiles_pipeline.pipeline.partition_span import PartitionSpan, remember_days
     from profiles_pipeline.pipeline.run_scope import plan_run
 
     loaded = project_loading.load(project_dir)
     end = parse_time_option(end_time, "--end-time")
     begin = parse_time_option(begin_time, "--begin-time", bare_date="start")
-    adapter = open_project_adapter(loaded)
-    try:
-        days = read_input_days(adapter, loaded.project)
-        scope = plan_run(loaded.project, adapter, end_time=end, rebase=rebase, days=days, begin_time=begin)
-    finally:
-        adapter.close()
-    remember_days(loaded.project, days)
-    loaded.span = PartitionSpan(scope.first_partition, max((d.day for d in days if d.day), default=None))
-    if scope.noop:
-        console.print(_noop_text(loaded, scope))
+    with writing(loaded, "profiles run") as previous:  # one writer: waits while another run writes
+        _report_interrupted(loaded, previous)
+        adapter = open_project_adapter(loaded)
+        try:
+            if dropped := drop_leftovers(adapter):
+                console.print(f"[yellow]cleaned up after an interrupted run[/]: {', '.join(dropped)}", highlight=False)
+            days = read_input_days(adapter, loaded.project)
+            scope = plan_run(loaded.project, adapter, end_time=end, rebase=rebase, days=days, begin_time=begin)
+        finally:
+            adapter.close()
+        remember_days(loaded.project, days)
+        loaded.span = PartitionSpan(scope.first_partition, max((d.day for d in days if d.day), default=None))
+        if scope.noop:
+            console.print(_noop_text(loaded, scope))
+            return
+        _run(loaded, scope, select)
+
+
+def _report_interrupted(loaded, previous: dict) -> None:
+    """A writer that died holding the lock: mark its Dagster run failed (it frees the pool)."""
+    if previous.get("released") is not False:
         return
-    _run(loaded, scope, select)
+    import dagster as dg
+
+    from profiles_pipeline.orchestration.instance_home import dagster_home_for
+    from profiles_pipeline.orchestration.run_health import fail_dead_runs
+
+    with dg.DagsterInstance.from_config(str(dagster_home_for(loaded.project.root))) as instance:
+        failed = fail_dead_runs(instance)
+    console.print(f"[yellow]the last writer ({previous.get('owner', '?')}, pid {previous.get('pid', '?')}) was "
+                  f"interrupted[/]" + (f"; marked failed: run {', '.join(failed)}" if failed else ""), highlight=False)
 
 
 def _run(loaded, scope, select: list[str] | None) -> None:

@@ -5,8 +5,8 @@ Independent of typer and rich (returns `Problem`s), so the Dagster layer could r
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
@@ -14,8 +14,11 @@ from sqlglot.errors import SqlglotError
 
 from profiles_pipeline.errors import Location, Problem, ProfilesError
 from profiles_pipeline.spec import Input, Project, strip_template
+from profiles_pipeline.warehouse.connections import reading_warehouse
 
 _PLACEHOLDER = "__pb_tpl_"
+#: How long validate waits for a run that writes the DuckDB file.
+READ_WAIT_SECONDS = 30.0
 
 
 @dataclass
@@ -62,18 +65,6 @@ def short_relation(relation: str, width: int = 72) -> str:
     return text if len(text) <= width else "..." + text[-(width - 3):]
 
 
-def _open(connection):
-    """The project's adapter; a DuckDB file that does not exist yet is checked in memory (it
-    holds no tables, and validating should not create it)."""
-    from profiles_pipeline.warehouse.connections import open_adapter
-    from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
-
-    path = getattr(connection.config, "path", None)
-    if connection.config.type == "duckdb" and path is not None and not Path(path).exists():
-        return DuckDBAdapter(":memory:")
-    return open_adapter(connection)
-
-
 def _connection_location(project: Project, connection) -> Location:
     if connection.siteconfig:
         return Location(str(connection.siteconfig), None, f"connections.{connection.name}")
@@ -85,25 +76,23 @@ def check_warehouse(project: Project, connection) -> WarehouseReport:
     cfg = connection.config
     where = str(getattr(cfg, "path", None) or f"snowflake {getattr(cfg, 'account', '')}")
     report = WarehouseReport(cfg.type, where)
-    try:
-        adapter = _open(connection)
-    except ProfilesError as e:
-        report.problems.append(Problem(_connection_location(project, connection),
-                                       f"cannot open the warehouse: {e}", code="connection"))
-        return report
-    except Exception as e:  # noqa: BLE001 - e.g. a DuckDB file locked by another process
-        report.problems.append(Problem(_connection_location(project, connection),
-                                       f"cannot open the warehouse {where}: {type(e).__name__}: {e}",
-                                       code="connection"))
-        return report
-    try:
+    with ExitStack() as opened:
+        try:
+            adapter, _ = opened.enter_context(reading_warehouse(connection, wait_seconds=READ_WAIT_SECONDS))
+        except ProfilesError as e:
+            report.problems.append(Problem(_connection_location(project, connection),
+                                           f"cannot open the warehouse: {e}", code="connection"))
+            return report
+        except Exception as e:  # noqa: BLE001 - e.g. a DuckDB file another program holds
+            report.problems.append(Problem(_connection_location(project, connection),
+                                           f"cannot open the warehouse {where}: {type(e).__name__}: {e}",
+                                           code="connection"))
+            return report
         for inp in project.inputs:
             found = len(report.problems)
             report.inputs[inp.name] = _check_input(project, adapter, inp, report.problems)
             if len(report.problems) == found:
                 _check_event_times(project, adapter, inp, report)
-    finally:
-        adapter.close()
     return report
 
 

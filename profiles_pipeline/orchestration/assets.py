@@ -19,6 +19,7 @@ from profiles_pipeline.orchestration.partitions import (
     run_context,
 )
 from profiles_pipeline.orchestration.resources import WarehouseResource
+from profiles_pipeline.orchestration.run_envelope import step_envelope
 from profiles_pipeline.pipeline.graph import ProjectGraph, Step
 
 __all__ = ["REBASE_TAG", "asset_key", "build_assets", "pool_name"]
@@ -84,8 +85,10 @@ def _step_asset(
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         keys = context.partition_key_range
         ctx = run_context(keys.start, keys.end, context.run_id, dict(context.run.tags))
-        with warehouse.get_adapter() as adapter:
+        notes: dict = {}
+        with step_envelope(context, graph, step, warehouse, notes) as adapter:
             result = step.run(adapter, ctx)
+            result.metadata.update(notes)
             metadata = result_metadata(result)
             metadata["days_covered"] = dg.MetadataValue.text(
                 f"{ctx.first_day} .. {ctx.day}" if ctx.first_day != ctx.day else str(ctx.day))

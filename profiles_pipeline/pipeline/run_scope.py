@@ -47,12 +47,15 @@ class RunScope:
 
 
 def published_instant(adapter, project) -> datetime | None:
-    """The latest instant anything is published at: an id graph's head or a features snapshot."""
+    """The instant the published outputs are as of: the latest features snapshot (an id graph
+    ahead of it is a run that did not finish, which the next run completes); the id graphs' head
+    for a project without vars."""
     from profiles_pipeline.pipeline.snapshots import graph_head, published_at
 
-    found = [graph_head(adapter, project, e.name) for e in project.entities if project.edge_sources_for(e.name)]
-    found.append(published_at(adapter, project))
-    found = [f for f in found if f is not None]
+    if any(project.entity_vars_for(e.name) for e in project.entities):
+        return published_at(adapter, project)
+    found = [h for e in project.entities if project.edge_sources_for(e.name)
+             if (h := graph_head(adapter, project, e.name)) is not None]
     return max(found) if found else None
 
 

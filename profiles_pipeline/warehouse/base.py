@@ -72,6 +72,13 @@ class WarehouseAdapter(abc.ABC):
     def relation_kind(self, name: str) -> str | None:
         """'table', 'view' or None if absent. `name` may be qualified (`db.schema.table`)."""
 
+    # ---- capabilities an engine may override ---------------------------------------------
+    def publish_for_readers(self, relations: list[str]) -> str | None:
+        """Make `relations`, as they are now, what readers see (DuckDB: a copy readers open
+        while the next run writes; engines whose readers never block a writer: nothing to do).
+        Returns where readers read, or None."""
+        return None
+
     # ---- shared behaviour -------------------------------------------------------------
     def table_expr(self, name: str) -> exp.Table:
         """`name` (maybe `db.schema.table`) as a table whose parts are quoted, so a name that is

@@ -8,10 +8,12 @@ file `<project>/data/profiles.duckdb`, announced by a one-line notice.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from profiles_pipeline.errors import UserError
+from profiles_pipeline.errors import UserError, WarehouseError
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 from profiles_pipeline.warehouse.connection_config import (
     DuckDBConnectionConfig,
@@ -26,7 +28,7 @@ from profiles_pipeline.warehouse.siteconfig import (
     yaml_line,
 )
 
-__all__ = ["ResolvedConnection", "SiteConfigError", "open_adapter", "resolve_connection"]
+__all__ = ["ResolvedConnection", "SiteConfigError", "open_adapter", "reading_warehouse", "resolve_connection"]
 
 EMBEDDED_DB = Path("data") / "profiles.duckdb"
 
@@ -106,3 +108,58 @@ def open_adapter(resolved: ResolvedConnection) -> WarehouseAdapter:
     from profiles_pipeline.warehouse.snowflake_adapter import SnowflakeAdapter
 
     return SnowflakeAdapter.from_config(config)
+
+
+
+@contextmanager
+def reading_warehouse(resolved: ResolvedConnection, *, wait_seconds: float,
+                      on_wait: Callable[[dict], None] | None = None) -> Iterator[tuple[WarehouseAdapter, bool]]:
+    """(adapter, built) for commands that read the warehouse itself (validate, compile, show's
+    plans: they read the inputs, which the readers' copy leaves out). A DuckDB file is opened
+    read-only under the writer lock taken shared, so it waits up to `wait_seconds` for a run
+    writing it instead of failing on DuckDB's file lock; a file that does not exist yet is
+    an empty in-memory DuckDB (nothing is created by reading). Other engines: a connection."""
+    config = resolved.config
+    if isinstance(config, DuckDBConnectionConfig) and not Path(config.path).exists():
+        from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+
+        adapter, built = DuckDBAdapter(":memory:"), False
+    elif isinstance(config, DuckDBConnectionConfig):
+        with _shared_lock(Path(config.path), wait_seconds, on_wait):
+            adapter = _open_read_only(Path(config.path))
+            try:
+                yield adapter, True
+            finally:
+                adapter.close()
+        return
+    else:
+        adapter, built = open_adapter(resolved), True
+    try:
+        yield adapter, built
+    finally:
+        adapter.close()
+
+
+@contextmanager
+def _shared_lock(path: Path, wait_seconds: float, on_wait: Callable[[dict], None] | None) -> Iterator[None]:
+    from profiles_pipeline.warehouse import writer_lock
+
+    try:
+        with writer_lock.locked(path, "profiles (reading)", shared=True, timeout=wait_seconds, on_wait=on_wait):
+            yield
+    except TimeoutError as e:
+        holder = e.args[0] if e.args else {}
+        raise WarehouseError(f"the warehouse {path} is being written by {holder.get('owner', 'a run')} "
+                             f"(pid {holder.get('pid', '?')}) for more than {wait_seconds:.0f} s; "
+                             "try again when it ends") from None
+
+
+def _open_read_only(path: Path) -> WarehouseAdapter:
+    import duckdb
+
+    from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+
+    try:
+        return DuckDBAdapter(path, connection=duckdb.connect(str(path), read_only=True))
+    except duckdb.Error as e:
+        raise WarehouseError(f"cannot open {path} for reading: {e}") from None

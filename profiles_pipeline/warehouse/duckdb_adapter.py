@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,12 @@ from profiles_pipeline.warehouse.base import Column, WarehouseAdapter
 
 def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def readers_path(database: str | Path) -> Path:
+    """The copy of the published relations readers open: `<file>.published.duckdb`."""
+    path = Path(database)
+    return path.with_name(f"{path.stem}.published{path.suffix}")
 
 
 class DuckDBAdapter(WarehouseAdapter):
@@ -57,6 +65,31 @@ class DuckDBAdapter(WarehouseAdapter):
 
     def close(self) -> None:
         self.con.close()
+
+    def publish_for_readers(self, relations: list[str]) -> str | None:
+        """Copy `relations` (views as tables) into a new file, then rename it over the readers'
+        copy: readers open that file read-only, so they neither block this writer nor see a run
+        half-way, and one that has the old copy open keeps reading it."""
+        if self.path == ":memory:":
+            return None
+        target = readers_path(self.path)
+        staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
+        alias = "_profiles_readers"
+        self.execute(f"ATTACH {_lit(str(staging))} AS {alias}", read=self.dialect)
+        try:
+            for name in relations:
+                quoted = '"' + name.replace('"', '""') + '"'
+                self.execute(f"CREATE TABLE {alias}.{quoted} AS SELECT * FROM main.{quoted}", read=self.dialect)
+            self.execute(f"CHECKPOINT {alias}", read=self.dialect)
+            self.execute(f"DETACH {alias}", read=self.dialect)
+            os.replace(staging, target)
+        except BaseException:
+            self.con.execute(f"DETACH DATABASE IF EXISTS {alias}")
+            for leftover in (staging, Path(f"{staging}.wal")):
+                leftover.unlink(missing_ok=True)
+            raise
+        Path(f"{staging}.wal").unlink(missing_ok=True)
+        return str(target)
 
     def describe_query(self, select, read: str = "duckdb") -> list[Column]:
         """DuckDB describes a query in one statement (no scratch view)."""
