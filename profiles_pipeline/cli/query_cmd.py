@@ -24,23 +24,22 @@ def query(
                         "when the result was cut.")] = 100,
 ) -> None:
     """Run a query on the project's warehouse (read-only). `{{this.DeRef("models/x")}}` becomes
-    the model's table, `{{this.DeRef("inputs/x")}}` the input's rows. Exit 2 when the warehouse
-    rejects the SQL (syntax, unknown table or column: the message is the warehouse's), 1 when
-    the warehouse cannot be reached.
+    the model's table, `{{this.DeRef("inputs/x")}}` the input's rows. On DuckDB a query reads
+    what the last complete run published, never waiting for a run that writes (a query of the
+    inputs reads the warehouse file itself, and waits up to 30 s for such a run). Exit 2 when
+    the warehouse rejects the SQL (syntax, unknown table or column: the message is the
+    warehouse's), 1 when the warehouse cannot be reached.
 
     Example: profiles query -p my_project 'select * from {{this.DeRef("models/user_id_stitcher")}} limit 5'
     """
     from profiles_pipeline.cli import project_loading
-    from profiles_pipeline.cli.query_sql import run_query
-    from profiles_pipeline.cli.reading import reading_adapter
 
     if as_json and as_csv:
         from profiles_pipeline.errors import UserError
 
         raise UserError("choose one of --json and --csv")
     loaded = project_loading.load(project_dir, quiet=as_json or as_csv)
-    with reading_adapter(loaded) as adapter:
-        result = run_query(loaded, adapter, sql, max_rows)
+    result = _query(loaded, sql, max_rows)
     if as_json:
         print_json({"columns": result.columns, "rows": [list(r) for r in result.rows],
                     "truncated": result.truncated, "max_rows": max_rows})
@@ -58,3 +57,20 @@ def query(
     for row in result.rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
+
+
+def _query(loaded, sql: str, max_rows: int):
+    """On the published outputs; on the warehouse itself for what they leave out (the inputs,
+    their rows views, the extracted edges)."""
+    from profiles_pipeline.cli.query_sql import READS_AN_INPUT, UnknownRelationError, run_query
+    from profiles_pipeline.cli.reading import planning_reader, reading_adapter
+
+    if not READS_AN_INPUT.search(sql) or loaded.connection.config.type != "duckdb":
+        try:
+            with reading_adapter(loaded) as adapter:
+                return run_query(loaded, adapter, sql, max_rows)
+        except UnknownRelationError:
+            if loaded.connection.config.type != "duckdb":
+                raise
+    with planning_reader(loaded) as (adapter, _):
+        return run_query(loaded, adapter, sql, max_rows)

@@ -8,6 +8,7 @@ warehouse's message."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlglot
@@ -15,6 +16,14 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from profiles_pipeline.errors import UserError, WarehouseError
+
+
+class UnknownRelationError(UserError):
+    """The query names a table or view the warehouse (or the readers' copy) does not hold."""
+
+
+#: A query that reads an input by DeRef reads the warehouse itself (the readers' copy has no inputs).
+READS_AN_INPUT = re.compile(r"""DeRef\(\s*["']inputs/""")
 
 
 @dataclass
@@ -84,5 +93,6 @@ def run_query(loaded, adapter, text: str, max_rows: int) -> QueryResult:
     try:
         cols, rows = adapter.fetch_with_columns(_capped(sql, adapter.dialect, max_rows), read=adapter.dialect)
     except WarehouseError as e:
-        raise UserError(f"the warehouse rejected the query: {e}\n  query: {sql}") from None
+        error = UnknownRelationError if adapter.is_missing_relation(e) else UserError
+        raise error(f"the warehouse rejected the query: {e}\n  query: {sql}") from None
     return QueryResult(sql, cols, rows[:max_rows], len(rows) > max_rows)

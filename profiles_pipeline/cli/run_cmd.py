@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from profiles_pipeline.cli.options import BeginTime, EndTime, ProjectDir
-from profiles_pipeline.cli.output import console, handles_errors
+from profiles_pipeline.cli.output import console, err_console, handles_errors
 
 
 @handles_errors
@@ -41,37 +41,74 @@ def run(
     loaded = project_loading.load(project_dir)
     end = parse_time_option(end_time, "--end-time")
     begin = parse_time_option(begin_time, "--begin-time", bare_date="start")
-    with writing(loaded, "profiles run") as previous:  # one writer: waits while another run writes
-        _report_interrupted(loaded, previous)
-        adapter = open_project_adapter(loaded)
-        try:
-            if dropped := drop_leftovers(adapter):
-                console.print(f"[yellow]cleaned up after an interrupted run[/]: {', '.join(dropped)}", highlight=False)
-            days = read_input_days(adapter, loaded.project)
-            scope = plan_run(loaded.project, adapter, end_time=end, rebase=rebase, days=days, begin_time=begin)
-        finally:
-            adapter.close()
-        remember_days(loaded.project, days)
-        loaded.span = PartitionSpan(scope.first_partition, max((d.day for d in days if d.day), default=None))
-        if scope.noop:
-            console.print(_noop_text(loaded, scope))
-            return
-        _run(loaded, scope, select)
+    while True:
+        with writing(loaded, "profiles run") as previous:  # one writer: waits while another run writes
+            if previous.get("released") is False:
+                _report_interrupted(loaded, previous)
+            adapter = open_project_adapter(loaded)
+            try:
+                if dropped := drop_leftovers(adapter):
+                    console.print(f"[yellow]cleaned up after an interrupted run[/]: {', '.join(dropped)}",
+                                  highlight=False)
+                days = read_input_days(adapter, loaded.project)
+                scope = plan_run(loaded.project, adapter, end_time=end, rebase=rebase, days=days, begin_time=begin)
+            finally:
+                adapter.close()
+            remember_days(loaded.project, days)
+            loaded.span = PartitionSpan(scope.first_partition, max((d.day for d in days if d.day), default=None))
+            if scope.noop:
+                console.print(_noop_text(loaded, scope))
+                return
+            if not _launched_runs(loaded):
+                _run(loaded, scope, select)
+                return
+        _wait_for_launched_runs(loaded)  # without the lock, which they wait for; then plan again
 
 
-def _report_interrupted(loaded, previous: dict) -> None:
-    """A writer that died holding the lock: mark its Dagster run failed (it frees the pool)."""
-    if previous.get("released") is not False:
-        return
+def _instance(loaded):
     import dagster as dg
 
     from profiles_pipeline.orchestration.instance_home import dagster_home_for
+
+    return dg.DagsterInstance.from_config(str(dagster_home_for(loaded.project.root)))
+
+
+def _launched_runs(loaded) -> list:
+    """Runs the Dagster daemon launched on this warehouse that are waiting for the lock this
+    command holds (those whose process is gone are marked failed): the queue put them first."""
+    from profiles_pipeline.orchestration.assets import pool_name
+    from profiles_pipeline.orchestration.run_health import fail_dead_runs, other_active_runs
+
+    with _instance(loaded) as instance:
+        _say_failed(fail_dead_runs(instance))
+        return other_active_runs(instance, pool_name(loaded.graph))
+
+
+def _wait_for_launched_runs(loaded) -> None:
+    from profiles_pipeline.orchestration.assets import pool_name
+    from profiles_pipeline.orchestration.run_health import wait_for_pool
+
+    def waiting(active) -> None:
+        err_console.print(f"[dim]waiting for {len(active)} Dagster run(s) the daemon launched on this warehouse: "
+                          f"{', '.join(r.run_id[:8] for r in active)}[/]", highlight=False)
+
+    with _instance(loaded) as instance:
+        _say_failed(wait_for_pool(instance, pool_name(loaded.graph), waiting))
+
+
+def _say_failed(run_ids: list[str]) -> None:
+    if run_ids:
+        console.print(f"[yellow]marked failed (their process is gone)[/]: run {', '.join(run_ids)}", highlight=False)
+
+
+def _report_interrupted(loaded, previous: dict) -> None:
+    """The last writer died holding the lock: say so, and mark its Dagster run failed."""
     from profiles_pipeline.orchestration.run_health import fail_dead_runs
 
-    with dg.DagsterInstance.from_config(str(dagster_home_for(loaded.project.root))) as instance:
-        failed = fail_dead_runs(instance)
-    console.print(f"[yellow]the last writer ({previous.get('owner', '?')}, pid {previous.get('pid', '?')}) was "
-                  f"interrupted[/]" + (f"; marked failed: run {', '.join(failed)}" if failed else ""), highlight=False)
+    console.print(f"[yellow]the last writer ({previous.get('owner', '?')}, pid {previous.get('pid', '?')}) "
+                  "was interrupted[/]; this run starts clean", highlight=False)
+    with _instance(loaded) as instance:
+        _say_failed(fail_dead_runs(instance))
 
 
 def _run(loaded, scope, select: list[str] | None) -> None:

@@ -86,7 +86,7 @@ def _step_asset(
         keys = context.partition_key_range
         ctx = run_context(keys.start, keys.end, context.run_id, dict(context.run.tags))
         notes: dict = {}
-        with step_envelope(context, graph, step, warehouse, notes) as adapter:
+        with step_envelope(context, graph, step.path, warehouse, notes) as (adapter, writer):
             result = step.run(adapter, ctx)
             result.metadata.update(notes)
             metadata = result_metadata(result)
@@ -104,6 +104,9 @@ def _step_asset(
                         if v is not None
                     },
                 )
-            yield from evaluate_checks(step, adapter, ctx, result)
+            for outcome in evaluate_checks(step, adapter, ctx, result):
+                if not outcome.passed and outcome.severity == dg.AssetCheckSeverity.ERROR:
+                    writer.failed.append(f"{step.path}: {outcome.check_name}")  # the run publishes nothing
+                yield outcome
 
     return _asset

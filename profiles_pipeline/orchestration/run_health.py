@@ -17,6 +17,9 @@ import dagster as dg
 
 PID_TAG = "profiles/pid"
 HOST_TAG = "profiles/host"
+#: When the run held the warehouse's writer lock: "<since>" while it holds it, "<since>-<until>"
+#: after (Unix seconds), so the run records show that writers never overlapped.
+LOCK_HELD_TAG = "profiles/writer_lock"
 #: A run that has not recorded its process this long after it started never reached a step.
 SILENT_START_SECONDS = 180
 
@@ -70,3 +73,18 @@ def other_active_runs(instance: dg.DagsterInstance, pool: str) -> list[dg.Dagste
         if concurrency and pool in (concurrency.all_pools or []):
             out.append(record.dagster_run)
     return out
+
+
+def wait_for_pool(instance: dg.DagsterInstance, pool: str, on_wait=None, poll_seconds: float = 1.0) -> list[str]:
+    """Wait while runs writing `pool` are in progress (marking dead ones failed first): a run
+    from the terminal goes after the runs the daemon already launched, as the queue would
+    order it. Returns the ids of the dead runs it marked failed."""
+    failed = fail_dead_runs(instance)
+    told = False
+    while active := other_active_runs(instance, pool):
+        if on_wait and not told:
+            on_wait(active)
+            told = True
+        time.sleep(poll_seconds)
+        failed += fail_dead_runs(instance)
+    return failed

@@ -73,6 +73,11 @@ class WarehouseAdapter(abc.ABC):
         """'table', 'view' or None if absent. `name` may be qualified (`db.schema.table`)."""
 
     # ---- capabilities an engine may override ---------------------------------------------
+    def is_missing_relation(self, error: WarehouseError) -> bool:
+        """Whether `error` says a table or view does not exist (a reader of the readers' copy
+        then reads the warehouse itself: inputs are not in the copy)."""
+        return False
+
     def publish_for_readers(self, relations: list[str]) -> str | None:
         """Make `relations`, as they are now, what readers see (DuckDB: a copy readers open
         while the next run writes; engines whose readers never block a writer: nothing to do).

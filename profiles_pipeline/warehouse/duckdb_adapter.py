@@ -66,6 +66,9 @@ class DuckDBAdapter(WarehouseAdapter):
     def close(self) -> None:
         self.con.close()
 
+    def is_missing_relation(self, error: WarehouseError) -> bool:
+        return isinstance(error.__cause__, duckdb.CatalogException)
+
     def publish_for_readers(self, relations: list[str]) -> str | None:
         """Copy `relations` (views as tables) into a new file, then rename it over the readers'
         copy: readers open that file read-only, so they neither block this writer nor see a run

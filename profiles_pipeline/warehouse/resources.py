@@ -6,13 +6,13 @@ connection is resolved (siteconfig, environment variables) when a run asks for a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dagster import ConfigurableResource, EnvVar
-from pydantic import Field
+from dagster import ConfigurableResource, EnvVar, InitResourceContext
+from pydantic import Field, PrivateAttr
 
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 from profiles_pipeline.warehouse.connection_config import (
@@ -60,6 +60,27 @@ class WarehouseResource(ConfigurableResource):
     target: str | None = Field(
         default=None, description="Output to use instead of the entry's target."
     )
+    #: What a run's steps share, set up per run (the in-process executor builds resources
+    #: once a run): the orchestration layer keeps the run's writer here.
+    _run_state: dict = PrivateAttr(default_factory=dict)
+    _at_run_end: list = PrivateAttr(default_factory=list)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._run_state, self._at_run_end = {}, []
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        """Runs what the steps asked for at the run's end, whatever ended it (success, a failed
+        step, a terminate); a killed process runs nothing, which the next run handles."""
+        while self._at_run_end:
+            self._at_run_end.pop()()
+
+    def run_state(self) -> dict:
+        """State this run's steps share (empty at the run's start)."""
+        return self._run_state
+
+    def at_run_end(self, finish: Callable[[], None]) -> None:
+        """Call `finish` once the run's last step is done (last registered, first called)."""
+        self._at_run_end.append(finish)
 
     def resolve(self) -> ResolvedConnection:
         return resolve_connection(

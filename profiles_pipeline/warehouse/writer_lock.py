@@ -8,8 +8,10 @@ sensor, a backfill or the UI, `profiles cleanup` — first takes an exclusive `f
 so a killed run never leaves it held. The lock file names its holder, for the message a waiting
 process prints.
 
-A run holds the lock from its first step to its last (see `pipeline.run_envelope`): its steps
-open and close the file one after another, and no other writer may slip in between them.
+A run holds the lock from its first step to its end (see `orchestration.run_envelope`): its
+steps open and close the file one after another, and no other writer may slip in between them.
+Taking the lock again in the process that holds it nests (`profiles run` holds it around the
+Dagster run it executes in process); it is let go when the outermost holder releases it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class _Held:
     fd: int
     owner: str
     mode: int
+    depth: int = 1
 
 
 _HELD: dict[str, _Held] = {}
@@ -54,13 +57,13 @@ def acquire(database: str | Path, owner: str, *, shared: bool = False, timeout: 
             on_wait: Callable[[dict], None] | None = None) -> dict | None:
     """Take the lock for `owner` (a run id, a command), waiting while another process holds it.
 
-    Held already by this process: the owner is updated (a run's later steps). Returns what the
-    lock file said of the previous holder ({"released": False} there means it died holding the
-    lock: an interrupted run), or None when `timeout` seconds passed first."""
+    Held already by this process: one level deeper (each `acquire` needs its `release`).
+    Returns what the lock file said of the previous holder ({"released": False} there means it
+    died holding the lock: an interrupted run), or None when `timeout` seconds passed first."""
     key = str(Path(database).resolve())
     mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     if key in _HELD and (_HELD[key].mode == fcntl.LOCK_EX or shared):
-        _HELD[key].owner = owner
+        _HELD[key].depth += 1
         return {}
     path = lock_path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +83,7 @@ def acquire(database: str | Path, owner: str, *, shared: bool = False, timeout: 
                 on_wait(holder(key))
                 told = waited or 1e-9
             time.sleep(POLL_SECONDS)
-    _HELD[key] = _Held(fd, owner, mode)
+    _HELD[key] = _Held(fd, owner, mode, _HELD[key].depth + 1 if key in _HELD else 1)
     previous = holder(key)
     if not shared:
         _write(fd, {"owner": owner, "pid": os.getpid(), "host": socket.gethostname(), "since": time.time(),
@@ -94,8 +97,13 @@ def _write(fd: int, note: dict) -> None:
 
 
 def release(database: str | Path) -> None:
-    """Let the lock go (a no-op when this process does not hold it)."""
+    """Undo one `acquire`: the outermost lets the lock go (a no-op when this process does not
+    hold it)."""
     key = str(Path(database).resolve())
+    held = _HELD.get(key)
+    if held is not None and held.depth > 1:
+        held.depth -= 1
+        return
     held = _HELD.pop(key, None)
     if held is not None:
         if held.mode == fcntl.LOCK_EX:
@@ -104,22 +112,15 @@ def release(database: str | Path) -> None:
         os.close(held.fd)
 
 
-def held_by_me(database: str | Path) -> str | None:
-    held = _HELD.get(str(Path(database).resolve()))
-    return held.owner if held else None
-
-
 @contextmanager
 def locked(database: str | Path, owner: str, *, shared: bool = False, timeout: float | None = None,
            on_wait: Callable[[dict], None] | None = None) -> Iterator[dict]:
-    """The lock for the duration of a block (released after, unless it was held before); yields
-    what the previous holder left (see `acquire`). Raises TimeoutError after `timeout` seconds."""
-    before = held_by_me(database)
+    """The lock for the duration of a block; yields what the previous holder left (see
+    `acquire`). Raises TimeoutError after `timeout` seconds."""
     previous = acquire(database, owner, shared=shared, timeout=timeout, on_wait=on_wait)
     if previous is None:
         raise TimeoutError(holder(database))
     try:
         yield previous
     finally:
-        if before is None:
-            release(database)
+        release(database)
