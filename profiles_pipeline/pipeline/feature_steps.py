@@ -17,6 +17,7 @@ from profiles_pipeline.pipeline.feature_checks import (
     record_cohort_size,
 )
 from profiles_pipeline.pipeline.graph import RunContext, Step, StepPart, StepResult
+from profiles_pipeline.pipeline.linkage_checks import linkage_checks
 from profiles_pipeline.pipeline.retention import apply_feature_retention
 from profiles_pipeline.pipeline.run_cache import cached
 from profiles_pipeline.pipeline.snapshots import SnapshotPlan, published_at, snapshot_plan
@@ -88,18 +89,20 @@ def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]
         steps.append(_step(project, features_key, "features", f"{len(parts)} features of {entity.name} "
                            f"(entity vars, input vars) and {entity.name}_feature_view, as of the "
                            "partition's end.", "features", upstream,
-                           checks=feature_view_checks(project, entity.name), parts=parts,
+                           checks=feature_view_checks(project, entity.name)
+                           + linkage_checks(project, entity.name, f"{entity.name}_feature_view"), parts=parts,
                            after=functools.partial(_describe_features, parts)))
         for view in entity.feature_views.using_ids:
             steps.append(_step(project, ("feature_views", view.name), "feature_view",
                                f"Features of {entity.name} keyed by {view.id}.", "features",
-                               {features_key, id_graph_keys.get(entity.name, features_key)}))
+                               {features_key, id_graph_keys.get(entity.name, features_key)},
+                               checks=linkage_checks(project, entity.name, view.name, view.id)))
         for m in project.models_of_type("feature_table_model"):
             assert isinstance(m, FeatureTableModel)
             if (m.model_spec.entity_key or entity.name) == entity.name:
                 steps.append(_step(project, ("feature_tables", m.name), "features",
                                    f"Feature table {m.name}: {', '.join(m.model_spec.features)}.",
-                                   "features", {features_key}))
+                                   "features", {features_key}, checks=linkage_checks(project, entity.name, m.name)))
     for m in project.models_of_type("entity_cohort"):
         assert isinstance(m, EntityCohortModel)
         entity = project.cohort_entity(m.name) or ""
@@ -108,11 +111,13 @@ def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]
         if parent.startswith("models/"):
             upstream.add(("cohorts", parent.split("/")[1]))
         steps.append(_step(project, ("cohorts", m.name), "cohort", _cohort_description(m), "cohorts",
-                           upstream, checks=cohort_checks(project, m.name), after=record_cohort_size))
+                           upstream, checks=cohort_checks(project, m.name) + linkage_checks(project, entity, m.name),
+                           after=record_cohort_size))
         for view in m.model_spec.feature_views:
             steps.append(_step(project, ("feature_views", view.name), "feature_view",
                                f"Members of cohort {m.name} keyed by {view.id}.", "cohorts",
-                               {("cohorts", m.name), id_graph_keys.get(entity, ("cohorts", m.name))}))
+                               {("cohorts", m.name), id_graph_keys.get(entity, ("cohorts", m.name))},
+                               checks=linkage_checks(project, entity, view.name, view.id)))
     return steps
 
 
