@@ -72,17 +72,19 @@ def test_landing_zone_folder(adapter, landing):
     ]
 
 
-def test_landing_zone_days_and_one_day(adapter, landing):
+def test_landing_zone_days_and_the_files_of_some_days(adapter, landing):
+    """A relation for some days lists only the files whose event times (from their footers) may
+    fall on those days: a day's run reads only that day's files."""
     assert landing_zone_days(landing, "X.Y.Tracks") == [date.fromisoformat(d) for d in DAYS]
     assert landing_zone_days(landing, "pages") == []
-    source = InputSource("rsTracks", table="tracks", landing_zone=landing)
+    source = InputSource("rsTracks", table="tracks", landing_zone=landing, occurred_at_col="timestamp")
     for day, n in DAYS.items():
-        relation = input_relation(adapter, source, day=date.fromisoformat(day))
+        one = date.fromisoformat(day)
+        relation = input_relation(adapter, source, days=(one, one))
         assert count(adapter, relation) == n
-        assert adapter.fetch(f"SELECT DISTINCT CAST(timestamp AS DATE) FROM {relation}") == [
-            (date.fromisoformat(day),)
-        ]
-    empty_day = input_relation(adapter, source, day=date(2024, 3, 3))
+        assert f"dt={day}" in relation and all(f"dt={d}" not in relation for d in DAYS if d != day)
+        assert adapter.fetch(f"SELECT DISTINCT CAST(timestamp AS DATE) FROM {relation}") == [(one,)]
+    empty_day = input_relation(adapter, source, days=(date(2024, 3, 3), date(2024, 3, 3)))
     assert count(adapter, empty_day) == 0
     assert "message_id" in adapter.fetch_with_columns(f"SELECT * FROM {empty_day}")[0]
 
@@ -95,8 +97,8 @@ def test_csv_path(adapter):
         ("a2",),
         ("a3",),
     ]
-    one_day = input_relation(adapter, source, day=date(2024, 1, 2))
-    assert adapter.fetch(f"SELECT account_id FROM {one_day} ORDER BY 1") == [("a2",), ("a3",)]
+    # a single file is read whole whatever the days: rows are filtered by the queries over it
+    assert input_relation(adapter, source, days=(date(2024, 1, 2), date(2024, 1, 2))) == relation
 
 
 def test_parquet_file_and_folder_paths(adapter, tmp_path):
@@ -139,11 +141,6 @@ def test_missing_input_says_what_was_tried(adapter, tmp_path):
     assert "Fix:" in message and info.value.exit_code == 2
 
 
-def test_one_day_of_a_flat_file_needs_a_timestamp_column(adapter):
-    with pytest.raises(InputNotFoundError, match="occurred_at_col"):
-        input_relation(adapter, InputSource("accounts", path=CSV), day=date(2024, 1, 2))
-
-
 def test_unknown_file_type(adapter, tmp_path):
     (tmp_path / "data.json").write_text("{}")
     with pytest.raises(InputNotFoundError, match="neither .csv nor .parquet"):
@@ -160,12 +157,8 @@ def test_snowflake_reads_tables_not_files(tmp_path, monkeypatch, landing):
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "snowflake"])
-def test_one_day_of_a_warehouse_table(tmp_path, monkeypatch, engine):
+def test_a_warehouse_table_is_the_relation_whatever_the_days(tmp_path, monkeypatch, engine):
     with open_test_adapter(engine, tmp_path, monkeypatch) as wh:
-        wh.execute(
-            "CREATE TABLE tracks AS SELECT * FROM (VALUES (1, TIMESTAMP '2024-03-01 23:59:00'), "
-            "(2, TIMESTAMP '2024-03-02 00:00:00'), (3, TIMESTAMP '2024-03-02 18:00:00')) AS v(id, timestamp)"
-        )
+        wh.execute("CREATE TABLE tracks AS SELECT 1 AS id, TIMESTAMP '2024-03-02 00:00:00' AS timestamp")
         source = InputSource("rsTracks", table="tracks", occurred_at_col="timestamp")
-        relation = input_relation(wh, source, day=date(2024, 3, 2))
-        assert wh.fetch(f"SELECT id FROM {relation} ORDER BY id") == [(2,), (3,)]
+        assert input_relation(wh, source, days=(date(2024, 3, 2), date(2024, 3, 2))) == "tracks"

@@ -182,6 +182,8 @@ def _headline(loaded, result, scope) -> str:
         lines.append(f"  read this snapshot: profiles query -p {loaded.project.root} \"select * from "
                      f"<entity>_var_table where valid_at = '{scope.end_time}'\" (the published views are unchanged)")
     for step in loaded.graph.steps:
+        if step.kind == "input" and (s := result.last(step.path)) and s.metadata.get("left_out"):
+            lines.append(f"  [yellow]left out of {step.path}[/]: " + "; ".join(s.metadata["left_out"]))
         if step.kind == "id_graph" and (s := result.last(step.path)):
             m = s.metadata
             lines.append(f"  people found: [bold]{m.get('clusters', '?'):,}[/]   identifiers: "

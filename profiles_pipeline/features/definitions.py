@@ -5,6 +5,7 @@ these objects, never on YAML or templates."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlglot import exp
 
@@ -113,6 +114,8 @@ class EntityFeatures:
     using_ids: list[tuple[str, str]]  # (id type, view name)
     cohorts: list[CohortDef]
     feature_tables: list[FeatureTableDef]
+    #: rows dated earlier are not believed (placeholder dates): left out of every var
+    not_before: datetime | None = None
 
     def var(self, name: str) -> EntityVarDef | None:
         return next((v for v in self.entity_vars if v.name == name), None)

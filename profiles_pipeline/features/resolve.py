@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from profiles_pipeline.errors import UserError
 from profiles_pipeline.features.definitions import EntityFeatures, EntityVarDef, SqlModelDef
@@ -87,6 +87,7 @@ def resolve_entity(
         cohorts=cohorts,
         feature_tables=[resolve_feature_table(m) for m in project.models
                         if isinstance(m, FeatureTableModel) and m.model_spec.entity_key == entity],
+        not_before=datetime.combine(project.config.believable_from, time.min),
     )
     _check_cohorts(features)
     _check_feature_tables(features)

@@ -46,6 +46,8 @@ def base_rows(f: EntityFeatures, src: Source, end_time: datetime, begin_time: da
         conds.append(exp.LTE(this=col(src.occurred_at, SRC), expression=timestamp_literal(end_time)))
         if begin_time is not None:
             conds.append(exp.GTE(this=col(src.occurred_at, SRC), expression=timestamp_literal(begin_time)))
+        if f.not_before is not None and (begin_time is None or begin_time < f.not_before):
+            conds.append(exp.GTE(this=col(src.occurred_at, SRC), expression=timestamp_literal(f.not_before)))
     if src.where is not None:
         conds.append(exp.paren(qualify(src.where, SRC)))
     return query.where(exp.and_(*conds))

@@ -1,4 +1,5 @@
-"""Id filters as SQL predicates: blank values always go, then the id type's pb filters in order."""
+"""Id filters as SQL predicates: blank values always go, then junk values (`null`, `undefined`,
+...) and values with control characters, then the id type's pb filters in order."""
 
 from __future__ import annotations
 
@@ -35,15 +36,32 @@ def _describe(f: IdFilter) -> str:
     return f"{f.type} {what}"
 
 
+#: Anchored, so it means "no control character anywhere" on both engines ([[:cntrl:]] is
+#: \x00-\x1f and \x7f in RE2 and in POSIX classes).
+_NO_CONTROL = "^([^[:cntrl:]]*)$"
+
+
+def _hygiene(rules: IdTypeRules, x: str) -> list[tuple[str, str]]:
+    """(drop condition, reason) of the junk rules, in order."""
+    out = []
+    if rules.junk_values:
+        values = ", ".join(lit(v) for v in rules.junk_values)
+        out.append((f"(LOWER(TRIM({x})) IN ({values}))", "junk value"))
+    if rules.drop_control_characters:
+        out.append((f"(NOT regexp_matches({x}, {lit(_NO_CONTROL)}))", "control character"))
+    return out
+
+
 def keep_predicate(rules: IdTypeRules, x: str) -> str:
-    """True when the non-null value `x` survives: not blank and passes every filter."""
-    parts = [f"(TRIM({x}) <> '')"] + [_passes(f, x) for f in rules.filters]
+    """True when the non-null value `x` survives: not blank, not junk, and passes every filter."""
+    parts = [f"(TRIM({x}) <> '')"] + [f"(NOT {cond})" for cond, _ in _hygiene(rules, x)]
+    parts += [_passes(f, x) for f in rules.filters]
     return "(" + " AND ".join(parts) + ")"
 
 
 def drop_reason(rules: IdTypeRules, x: str) -> str:
-    """The first reason `x` is dropped (blank, then filters in their listed order)."""
-    whens = [f"WHEN TRIM({x}) = '' THEN 'blank'"]
+    """The first reason `x` is dropped (blank, junk, then filters in their listed order)."""
+    whens = [f"WHEN TRIM({x}) = '' THEN 'blank'"] + [f"WHEN {cond} THEN {lit(why)}" for cond, why in _hygiene(rules, x)]
     for i, f in enumerate(rules.filters, 1):
         whens.append(f"WHEN NOT {_passes(f, x)} THEN {lit(f'filter {i}: {_describe(f)}')}")
     return "(CASE " + " ".join(whens) + " END)"

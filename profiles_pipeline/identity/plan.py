@@ -54,6 +54,10 @@ class IdTypeRules:
     filters: tuple[IdFilter, ...] = ()
     maximum_edges: dict[str, int] = field(default_factory=dict)
     hub_threshold: int | None = None
+    #: values dropped as junk (lower case, compared trimmed and case-insensitively)
+    junk_values: tuple[str, ...] = ()
+    #: drop values holding a control character
+    drop_control_characters: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,5 +135,7 @@ class StitcherPlan:
             "since": str(self.since) if self.since else None,
             "sources": [asdict(s) for s in self.edge_sources],
             "filters": {t: [asdict(f) for f in self.rules(t).filters] for t in self.all_id_types()},
+            "junk": {t: [list(self.rules(t).junk_values), self.rules(t).drop_control_characters]
+                     for t in self.all_id_types()},
         }
         return hashlib.sha1(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]

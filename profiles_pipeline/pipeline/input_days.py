@@ -5,6 +5,11 @@ zone). It gives the default end time (the latest event across the inputs), the f
 partition (the earliest event's day), and a fingerprint of the data per day that tells a run
 which days are new or changed since the last one, and the warehouse sensor when to run.
 Inputs without `occurred_at_col` count as one untimed row count.
+
+Days outside the believable span (`EventWindow`: before `event_times.not_before` or
+`partitions_start`, else 1970; after now plus `event_times.future_tolerance`) are set aside: a
+row dated 1900 or 2099 moves neither the first partition nor the default end time, and the
+features leave it out. They are counted in the input's metadata and the run's summary.
 """
 
 from __future__ import annotations
@@ -29,6 +34,24 @@ class InputDay:
     day: date | None  # None: the input has no event time
     rows: int
     latest: datetime | None
+
+
+@dataclass(frozen=True)
+class EventWindow:
+    """The days whose events are believed."""
+
+    first: date
+    last: date
+
+    def holds(self, day: date | None) -> bool:
+        return day is None or self.first <= day <= self.last
+
+
+def event_window(project, at: datetime | None = None) -> EventWindow:
+    from profiles_pipeline.instants import now
+
+    config = project.config
+    return EventWindow(config.believable_from, ((at or now()) + config.future_tolerance).date())
 
 
 def daily_profile(relation: exp.Expression, occurred_at: str | None,
@@ -59,20 +82,42 @@ def daily_profile(relation: exp.Expression, occurred_at: str | None,
 
 
 def read_input_days(adapter: WarehouseAdapter, project, names: Iterable[str] | None = None,
-                    days: tuple[date, date] | None = None) -> list[InputDay]:
+                    days: tuple[date, date] | None = None, outside: list[InputDay] | None = None) -> list[InputDay]:
     """Per input and day: rows and the latest event (the project's inputs, or those named; the
-    days `days` only, when given)."""
+    days `days` only, when given), believable days only: the others go to `outside` when given."""
     from profiles_pipeline.features.relations import input_relation_sql
 
     wanted = set(names) if names is not None else None
+    window = event_window(project)
     out: list[InputDay] = []
     for inp in project.inputs:
         if wanted is not None and inp.name not in wanted:
             continue
-        relation = input_relation_sql(adapter, project, inp)
+        relation = input_relation_sql(adapter, project, inp, days)
         for day, n, latest in adapter.fetch(daily_profile(relation, inp.occurred_at, days)):
-            out.append(InputDay(inp.name, _day(day), int(n), latest))
+            found = InputDay(inp.name, _day(day), int(n), latest)
+            if window.holds(found.day):
+                out.append(found)
+            elif outside is not None:
+                outside.append(found)
     return sorted(out, key=lambda d: (d.input, d.day or date.min))
+
+
+def describe_outside(outside: list[InputDay], window: EventWindow) -> dict[str, str]:
+    """{input: "57 rows dated before 1970-01-01 (earliest 1900-01-01), 3 after 2026-12-03 (...)"}."""
+    out = {}
+    for name in sorted({d.input for d in outside}):
+        early = [d for d in outside if d.input == name and d.day < window.first]
+        late = [d for d in outside if d.input == name and d.day > window.last]
+        parts = []
+        if early:
+            parts.append(f"{sum(d.rows for d in early)} row(s) dated before {window.first} "
+                         f"(earliest {min(d.day for d in early)})")
+        if late:
+            parts.append(f"{sum(d.rows for d in late)} row(s) dated after {window.last} "
+                         f"(latest {max(d.day for d in late)})")
+        out[name] = ", ".join(parts)
+    return out
 
 
 def _day(value) -> date | None:

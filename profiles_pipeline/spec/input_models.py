@@ -44,6 +44,9 @@ class AppDefaults(SpecModel):
     row_identifier: list[str] | None = None
     ids: list[InputId] = Field(default_factory=list)
     where: str | None = None
+    allow_missing_columns: bool = Field(
+        default=False, description="extension: a Parquet file lacking a column the project reads is read "
+        "with NULL there instead of being a bad file")
 
     @model_validator(mode="after")
     def _one_source(self) -> AppDefaults:

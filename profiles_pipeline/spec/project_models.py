@@ -103,6 +103,61 @@ class ChecksConfig(SpecModel):
     )
 
 
+#: Id values that stand for "no value": exported nulls and placeholders. Matching ids link
+#: strangers (every row with `null` as its user id would be one person), so they are dropped.
+DEFAULT_JUNK_IDS = ("null", "none", "undefined", "nan", "nil", "(null)")
+
+
+class JunkIdsConfig(SpecModel):
+    """Extension: id values dropped before stitching, whatever their id type (counted in the
+    stitcher's audit, `<stitcher>__excluded`). Blank values are always dropped."""
+
+    values: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_JUNK_IDS),
+        description="values dropped, compared trimmed and case-insensitively; [] keeps them all",
+    )
+    control_characters: bool = Field(
+        default=True, description="drop ids holding a control character (NUL, tab, newline, ...)"
+    )
+
+
+class EventTimesConfig(SpecModel):
+    """Extension: which event times are believable. Rows outside are left out of the id graph and
+    the features, and counted (a run's summary, the input's metadata, `profiles__input_days`)."""
+
+    not_before: date | None = Field(
+        default=None, description="earliest believable event day (YYYY-MM-DD); default: partitions_start, "
+        "else 1970-01-01 (epoch zeros and placeholder dates fall before it)")
+    future_tolerance: str = Field(
+        default="1d", description="how far past now an event may be dated (clock skew), as 24h or 1d")
+
+    @field_validator("not_before", mode="before")
+    @classmethod
+    def _day(cls, value: Any) -> Any:
+        return _as_day(value)
+
+    @field_validator("future_tolerance")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from profiles_pipeline.instants import parse_duration
+
+        parse_duration(value)
+        return value
+
+
+def _as_day(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a day; write it as YYYY-MM-DD, e.g. 2024-01-01") from None
+
+
 #: pb's default retention for `pb cleanup materials` when none is given.
 DEFAULT_RETENTION = timedelta(days=180)
 
@@ -135,20 +190,14 @@ class ProjectConfig(SpecModel):
         "writes it (720h0m0s, 24h) or in days (30d); the latest is never dropped; default 180 days",
     )
     checks: ChecksConfig = Field(default_factory=ChecksConfig, description="extension: check bounds")
+    junk_ids: JunkIdsConfig = Field(default_factory=JunkIdsConfig, description="extension: ids dropped as junk")
+    event_times: EventTimesConfig = Field(default_factory=EventTimesConfig,
+                                          description="extension: believable event times")
 
     @field_validator("partitions_start", mode="before")
     @classmethod
     def _day(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValueError(f"{value!r} is not a day; write it as YYYY-MM-DD, e.g. 2024-01-01") from None
+        return _as_day(value)
 
     @field_validator("retention_period")
     @classmethod
@@ -158,6 +207,18 @@ class ProjectConfig(SpecModel):
 
             parse_duration(value)
         return value
+
+    @property
+    def believable_from(self) -> date:
+        """The earliest believable event day: `event_times.not_before`, else `partitions_start`,
+        else 1970-01-01."""
+        return self.event_times.not_before or self.partitions_start or date(1970, 1, 1)
+
+    @property
+    def future_tolerance(self) -> timedelta:
+        from profiles_pipeline.instants import parse_duration
+
+        return parse_duration(self.event_times.future_tolerance)
 
     @property
     def retention(self) -> timedelta:

@@ -5,6 +5,9 @@ the warehouse table or view (`db.schema.table`; on DuckDB also its last part), t
 input's `path` (csv/parquet file or folder), then the landing zone
 `<landing_zone>/<table>/dt=YYYY-MM-DD/*.parquet`. Nothing found is a UserError that lists what
 was tried.
+
+A folder of Parquet files is read through its footers first (`input_files`): bad files are left
+out, and a relation for some days only (`days`) lists just the files that may hold them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from profiles_pipeline.errors import UserError
 from profiles_pipeline.warehouse.base import WarehouseAdapter
+from profiles_pipeline.warehouse.input_files import BadFile, FileSet, file_set, parquet_files
 
 _DAY_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 
@@ -33,6 +37,9 @@ class InputSource:
     landing_zone: Path | None = None
     #: timestamp column used to cut one day out of a table or a flat file (pb's occurred_at_col)
     occurred_at_col: str | None = None
+    #: the columns the project reads (a file lacking one is bad, unless `allow_missing_columns`)
+    columns: tuple[str, ...] = ()
+    allow_missing_columns: bool = False
 
 
 def _lit(value: str | Path) -> str:
@@ -57,12 +64,10 @@ def landing_zone_days(landing_zone: Path, table: str) -> list[date]:
     return sorted(days)
 
 
-def _parquet(glob: Path | str) -> str:
-    return f"read_parquet({_lit(glob)}, hive_partitioning = true, union_by_name = true)"
-
-
-def _day_filter(relation: str, column: str, day: date) -> str:
-    return f"(SELECT * FROM {relation} WHERE CAST({column} AS DATE) = DATE '{day.isoformat()}')"
+def _parquet(files: Path | str | list[Path]) -> str:
+    """read_parquet over a glob or a list of files (hive `dt=` columns, columns matched by name)."""
+    target = "[" + ", ".join(_lit(f) for f in files) + "]" if isinstance(files, list) else _lit(files)
+    return f"read_parquet({target}, hive_partitioning = true, union_by_name = true)"
 
 
 def _warehouse_relation(adapter: WarehouseAdapter, name: str, tried: list[str]) -> str | None:
@@ -76,75 +81,41 @@ def _warehouse_relation(adapter: WarehouseAdapter, name: str, tried: list[str]) 
     return None
 
 
-def _folder_relation(folder: Path, day: date | None) -> str | None:
-    """A folder of parquet (hive `dt=` partitions allowed) or csv files."""
-    if day is not None:
-        part = folder / f"dt={day.isoformat()}"
-        if part.is_dir() and any(part.rglob("*.parquet")):
-            return _parquet(part / "**" / "*.parquet")
-        if any(folder.rglob("*.parquet")):  # no files that day: same columns, no rows
-            return f"(SELECT * FROM {_parquet(folder / '**' / '*.parquet')} WHERE false)"
-        return None
-    if any(folder.rglob("*.parquet")):
-        return _parquet(folder / "**" / "*.parquet")
-    if any(folder.rglob("*.csv")):
-        return f"read_csv_auto({_lit(folder / '**' / '*.csv')}, union_by_name = true)"
-    return None
+def _files_of(source: InputSource, folder: Path) -> FileSet:
+    return file_set(folder, source.occurred_at_col, source.columns, source.allow_missing_columns)
 
 
-def _path_relation(source: InputSource, day: date | None) -> str | None:
-    path = Path(source.path)  # type: ignore[arg-type]
-    if path.is_dir():
-        if day is not None and not any(path.glob("dt=*")):
-            whole = _folder_relation(path, None)
-            return _with_day(source, whole, day) if whole else None
-        return _folder_relation(path, day)
-    if not path.is_file():
-        return None
-    suffix = "".join(path.suffixes).lower()
-    if suffix.endswith(".parquet"):
-        relation = f"read_parquet({_lit(path)})"
-    elif suffix.endswith((".csv", ".csv.gz", ".tsv")):
-        relation = f"read_csv_auto({_lit(path)})"
-    else:
-        raise InputNotFoundError(
-            f"input {source.name}: path {path} is neither .csv nor .parquet; "
-            "give a csv or parquet file, or a folder of them"
-        )
-    return _with_day(source, relation, day)
+@dataclass(frozen=True)
+class Located:
+    """Where an input's rows are: a warehouse `table` (or view), a `file`, a `folder`."""
+
+    kind: str
+    target: str | Path
 
 
-def _with_day(source: InputSource, relation: str, day: date | None) -> str:
-    if day is None:
-        return relation
-    if not source.occurred_at_col:
-        raise InputNotFoundError(
-            f"input {source.name}: cannot read one day ({day}) of {relation} without "
-            "partition folders; set app_defaults.occurred_at_col to its timestamp column"
-        )
-    return _day_filter(relation, source.occurred_at_col, day)
-
-
-def input_relation(adapter: WarehouseAdapter, source: InputSource, day: date | None = None) -> str:
-    """SQL (canonical dialect) for a relation over the input's rows, or only `day`'s rows."""
+def locate(adapter: WarehouseAdapter, source: InputSource) -> Located:
+    """The first place holding the input's rows: the warehouse table or view (on DuckDB also its
+    last name part), the `path`, the landing-zone folder. InputNotFoundError lists what was tried."""
     tried: list[str] = []
     name = source.table or source.view
     if name:
         found = _warehouse_relation(adapter, name, tried)
         if found:
-            return _with_day(source, found, day)
+            return Located("table", found)
     files_ok = adapter.kind == "duckdb"
+    candidates = []
     if source.path is not None:
         tried.append(f"path {source.path}")
-        relation = _path_relation(source, day) if files_ok else None
-        if relation:
-            return relation
+        candidates.append(Path(source.path))
     if name and source.landing_zone is not None:
         folder = landing_folder(source.landing_zone, name)
         tried.append(f"landing-zone folder {folder}")
-        relation = _folder_relation(folder, day) if files_ok and folder.is_dir() else None
-        if relation:
-            return relation
+        candidates.append(folder)
+    for path in candidates if files_ok else []:
+        if path.is_file():
+            return Located("file", path)
+        if path.is_dir() and (parquet_files(path) or any(path.rglob("*.csv"))):
+            return Located("folder", path)
     hint = (
         "create the table in the warehouse, or give app_defaults.path (a csv/parquet file or "
         "folder), or put parquet files under the landing zone (see `landing_zone:`)"
@@ -152,6 +123,62 @@ def input_relation(adapter: WarehouseAdapter, source: InputSource, day: date | N
         else f"create the table in {adapter.kind}; files are read only on DuckDB"
     )
     looked = "; ".join(tried) or "nothing (the input names no table, view or path)"
+    raise InputNotFoundError(f"input {source.name}: no rows found. Looked for: {looked}. Fix: {hint}.")
+
+
+def _file_relation(source: InputSource, path: Path) -> str:
+    suffix = "".join(path.suffixes).lower()
+    if suffix.endswith(".parquet"):
+        return f"read_parquet({_lit(path)})"
+    if suffix.endswith((".csv", ".csv.gz", ".tsv")):
+        return f"read_csv_auto({_lit(path)})"
     raise InputNotFoundError(
-        f"input {source.name}: no rows found. Looked for: {looked}. Fix: {hint}."
+        f"input {source.name}: path {path} is neither .csv nor .parquet; "
+        "give a csv or parquet file, or a folder of them"
     )
+
+
+def _folder_relation(source: InputSource, folder: Path, days: tuple[date, date] | None) -> str:
+    """A folder of parquet (hive `dt=` partitions allowed; bad files left out; only the files
+    that may hold `days` when given) or csv files."""
+    if not parquet_files(folder):
+        return f"read_csv_auto({_lit(folder / '**' / '*.csv')}, union_by_name = true)"
+    files = _files_of(source, folder)
+    if not files.good:
+        raise BadInputFilesError(source.name, files.bad)
+    if not files.bad and days is None:
+        return _parquet(folder / "**" / "*.parquet")
+    chosen = files.within(*days) if days is not None else files.good
+    if not chosen:  # no file holds those days: the same columns, no rows
+        return f"(SELECT * FROM {_parquet([files.good[0].path])} WHERE false)"
+    return _parquet([f.path for f in chosen])
+
+
+def input_files(adapter: WarehouseAdapter, source: InputSource) -> FileSet | None:
+    """The input's Parquet files judged from their footers; None when it is not read from a
+    folder of them (a table, a file, csv)."""
+    where = locate(adapter, source)
+    if where.kind != "folder" or not parquet_files(Path(where.target)):
+        return None
+    return _files_of(source, Path(where.target))
+
+
+def input_relation(adapter: WarehouseAdapter, source: InputSource, days: tuple[date, date] | None = None) -> str:
+    """SQL (canonical dialect) for a relation over the input's rows. With `days`, a relation
+    over files may leave out files holding no row of those days (rows are not filtered)."""
+    where = locate(adapter, source)
+    if where.kind == "table":
+        return str(where.target)
+    if where.kind == "file":
+        return _file_relation(source, Path(where.target))
+    return _folder_relation(source, Path(where.target), days)
+
+
+class BadInputFilesError(UserError):
+    """Files of an input that cannot be read as the project reads them."""
+
+    def __init__(self, input_name: str, bad: tuple[BadFile, ...], what: str = "every file"):
+        self.bad = bad
+        listed = "\n".join(f"  - {b.describe()}" for b in bad[:10])
+        more = f"\n  ... and {len(bad) - 10} more" if len(bad) > 10 else ""
+        super().__init__(f"input {input_name}: {what} is bad ({len(bad)}):\n{listed}{more}")
