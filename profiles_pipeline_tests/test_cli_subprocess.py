@@ -56,12 +56,27 @@ def test_user_errors_exit_2_without_traceback(project, tmp_path):
 def test_run_failure_exits_1_and_names_the_model(project, tmp_path):
     broken = copy_project(project, tmp_path / "fails", warehouse=True)
     profiles_yaml = broken / "models" / "profiles.yaml"
-    profiles_yaml.write_text(profiles_yaml.read_text().replace("select: sum(revenue)", "select: sum(revenue_typo)"))
-    assert profiles("validate", "-p", broken, "--no-warehouse").returncode == 0  # only the warehouse knows
+    profiles_yaml.write_text(profiles_yaml.read_text().replace("select: sum(revenue)", "select: sum(CAST('x' AS INT))"))
+    assert profiles("validate", "-p", broken).returncode == 0  # only running the SQL finds it
     result = profiles("run", "-p", broken, "--select", "features/user", timeout=240)
     assert result.returncode == 1, result.stderr
     [summary] = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
-    assert "user__order_completed__vars" in summary and "revenue_typo" in summary, summary
+    assert "user__order_completed__vars" in summary and "Could not convert string 'x'" in summary, summary
+
+
+def test_a_column_no_input_has_is_a_user_error_naming_the_var(project, tmp_path):
+    """Validate finds it (with the warehouse); a run that is not validated first says the same."""
+    broken = copy_project(project, tmp_path / "typo", warehouse=True)
+    profiles_yaml = broken / "models" / "profiles.yaml"
+    profiles_yaml.write_text(profiles_yaml.read_text().replace("select: sum(revenue)", "select: sum(revenue_typo)"))
+    assert profiles("validate", "-p", broken, "--no-warehouse").returncode == 0  # only the warehouse knows
+    checked = profiles("validate", "-p", broken)
+    assert checked.returncode == 2 and "entity_var total_revenue uses column 'revenue_typo'" in checked.stderr, \
+        checked.stderr
+    result = profiles("run", "-p", broken, "--select", "features/user", timeout=240)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "input order_completed has no column revenue_typo, read by entity_var total_revenue (models/profiles.yaml:" \
+        in result.stderr, result.stderr
 
 
 def test_a_locked_warehouse_is_a_failure_not_a_traceback(project, tmp_path):

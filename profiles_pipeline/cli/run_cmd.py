@@ -33,6 +33,7 @@ def run(
     """
     from profiles_pipeline.cli import project_loading
     from profiles_pipeline.cli.reading import open_project_adapter, parse_time_option, writing
+    from profiles_pipeline.pipeline.bad_values import naming_bad_values
     from profiles_pipeline.pipeline.input_days import read_input_days
     from profiles_pipeline.pipeline.leftovers import drop_leftovers
     from profiles_pipeline.pipeline.partition_span import PartitionSpan, remember_days
@@ -50,7 +51,8 @@ def run(
                 if dropped := drop_leftovers(adapter):
                     console.print(f"[yellow]cleaned up after an interrupted run[/]: {', '.join(dropped)}",
                                   highlight=False)
-                days = read_input_days(adapter, loaded.project)
+                with naming_bad_values(adapter, loaded.project, loaded.project.inputs):
+                    days = read_input_days(adapter, loaded.project)
                 scope = plan_run(loaded.project, adapter, end_time=end, rebase=rebase, days=days, begin_time=begin)
             finally:
                 adapter.close()
@@ -184,6 +186,9 @@ def _headline(loaded, result, scope) -> str:
     for step in loaded.graph.steps:
         if step.kind == "input" and (s := result.last(step.path)) and s.metadata.get("left_out"):
             lines.append(f"  [yellow]left out of {step.path}[/]: " + "; ".join(s.metadata["left_out"]))
+        if step.kind == "edges" and (s := result.last(step.path)) and s.metadata.get("ids_dropped"):
+            lines.append(f"  ids dropped before stitching ({step.path.split('/')[1]}, this run's days): "
+                         f"{s.metadata['ids_dropped']}")
         if step.kind == "id_graph" and (s := result.last(step.path)):
             m = s.metadata
             lines.append(f"  people found: [bold]{m.get('clusters', '?'):,}[/]   identifiers: "

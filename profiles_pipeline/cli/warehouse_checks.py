@@ -8,15 +8,11 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
 from profiles_pipeline.errors import Location, Problem, ProfilesError
-from profiles_pipeline.spec import Input, Project, strip_template
+from profiles_pipeline.spec import Input, Project
+from profiles_pipeline.spec.input_columns import input_column_uses
 from profiles_pipeline.warehouse.connections import reading_warehouse
 
-_PLACEHOLDER = "__pb_tpl_"
 #: How long validate waits for a run that writes the DuckDB file.
 READ_WAIT_SECONDS = 30.0
 
@@ -44,17 +40,6 @@ class WarehouseReport:
                 "first_day": str(self.first_day) if self.first_day else None,
                 "latest_event": str(self.latest_event) if self.latest_event else None,
                 "inputs": {n: {"relation": f.relation, "columns": len(f.columns)} for n, f in self.inputs.items()}}
-
-
-def columns_used(snippet: str, dialect: str) -> set[str]:
-    """Bare column names a SQL expression reads (templates removed first); empty if unparsable
-    (the spec checks already report snippets that do not parse)."""
-    try:
-        tree = sqlglot.parse_one(f"SELECT {strip_template(snippet)}", read=dialect)
-    except SqlglotError:
-        return set()
-    return {c.name.lower() for c in tree.find_all(exp.Column)
-            if c.name and not c.name.startswith(_PLACEHOLDER)}
 
 
 def short_relation(relation: str, width: int = 72) -> str:
@@ -92,8 +77,21 @@ def check_warehouse(project: Project, connection) -> WarehouseReport:
             found = len(report.problems)
             report.inputs[inp.name] = _check_input(project, adapter, inp, report.problems)
             if len(report.problems) == found:
+                _check_files(project, adapter, inp, report.problems)
                 _check_event_times(project, adapter, inp, report)
     return report
+
+
+def _check_files(project: Project, adapter, inp: Input, problems: list[Problem]) -> None:
+    """Bad Parquet files of a folder input (the run of their day fails on them)."""
+    from profiles_pipeline.features.relations import input_source
+    from profiles_pipeline.warehouse.inputs import input_files
+
+    files = input_files(adapter, input_source(project, inp))
+    for bad in files.bad if files else ():
+        problems.append(Problem(inp.loc_of("app_defaults"), f"input {inp.name}: bad file {bad.describe()}",
+                                "other days run without it; the run of its own day fails until it is fixed",
+                                code="bad_file"))
 
 
 def _check_event_times(project: Project, adapter, inp: Input, report: WarehouseReport) -> None:
@@ -132,25 +130,9 @@ def _check_input(project: Project, adapter, inp: Input, problems: list[Problem])
         return finding
     finding.relation, finding.columns = rel, cols
     have = set(cols)
-    ad = inp.app_defaults
-
-    def need(names: set[str], loc: Location, what: str) -> None:
-        for name in sorted(names - have):
-            problems.append(Problem(loc, f"input {inp.name}: {what} uses column {name!r}, which its "
-                                    f"rows ({short_relation(rel)}) do not have",
+    for use in input_column_uses(project, inp):
+        if use.column not in have:
+            problems.append(Problem(use.location, f"input {inp.name}: {use.what} uses column {use.column!r}, "
+                                    f"which its rows ({short_relation(rel)}) do not have",
                                     f"its columns: {', '.join(cols)}", code="missing_column"))
-
-    if inp.occurred_at:
-        key = "occurred_at_col"
-        loc = ad.loc_of(key) if ad.occurred_at_col else inp.loc_of(key)
-        need({inp.occurred_at.strip('"').lower()}, loc, "occurred_at_col")
-    for n, id_ in enumerate(ad.ids):
-        need(columns_used(id_.select, project.sql_dialect), ad.loc_of("ids", n), f"id select {id_.select!r}")
-    for owner in (inp, ad):
-        if owner.where:
-            need(columns_used(owner.where, project.sql_dialect), owner.loc_of("where"), "where")
-    contract_cols = (inp.contract.with_columns or []) if inp.contract else []
-    for col in contract_cols:
-        if isinstance(col, dict) and col.get("name"):
-            need({str(col["name"]).lower()}, inp.loc_of("contract"), "contract.with_columns")
     return finding

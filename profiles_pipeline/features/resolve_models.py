@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlglot import exp
 
 from profiles_pipeline.errors import UserError
@@ -94,11 +96,13 @@ def _deref(project, adapter, r, path: str, defs: dict[str, SqlModelDef], owner, 
 
 def resolve_source(
     project: Project, adapter: WarehouseAdapter, r: SnippetRenderer, path: str, entity: str,
-    id_types: list[str], models: dict[str, SqlModelDef], owner_location,
+    id_types: list[str], models: dict[str, SqlModelDef], owner_location, days: tuple[date, date] | None = None,
 ) -> Source:
+    """The rows a var or the id stitcher reads from `path` (with `days`, a folder input's files
+    that may hold those days only)."""
     target = project.resolve(path)
     if isinstance(target, Input):
-        rel, occurred, ids, where_text = (input_relation_sql(adapter, project, target), target.occurred_at,
+        rel, occurred, ids, where_text = (input_relation_sql(adapter, project, target, days), target.occurred_at,
                                           target.ids_for(entity), target.where_sql)
         name, where_loc = target.name, target.location
     elif isinstance(target, SqlTemplateModel) and target.name in models:

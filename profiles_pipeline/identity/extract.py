@@ -157,3 +157,15 @@ def stale_days(adapter, plan: StitcherPlan) -> list[date]:
         return []
     return [r[0] for r in adapter.fetch(
         f"SELECT day FROM {t.days} WHERE filter_fingerprint <> {lit(plan.filter_fingerprint())} ORDER BY day")]
+
+
+def dropped_ids(adapter, plan: StitcherPlan, first: date, last: date) -> dict[str, int]:
+    """{reason: occurrences} of the ids dropped before stitching on the days `first` .. `last`."""
+    from profiles_pipeline.warehouse.sqltree import rows
+
+    t = StitcherTables.of(plan)
+    if not adapter.table_exists(t.excluded):
+        return {}
+    found = rows(adapter, "SELECT reason, SUM(occurrences) FROM x WHERE day BETWEEN :a AND :b GROUP BY reason "
+                 "ORDER BY 2 DESC", {"x": t.excluded}, a=first, b=last)
+    return {str(reason): int(n) for reason, n in found}

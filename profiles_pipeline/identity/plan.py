@@ -77,6 +77,15 @@ class EdgeSource:
     occurred_at_col: str
     ids: tuple[IdSelect, ...]
     where_sql: str | None = None
+    #: Where the rows come from, stable across runs (the relation's SQL may list only the files
+    #: of the run's days, or leave out a bad file); empty: the SQL itself.
+    relation_key: str = ""
+
+    def fingerprint_fields(self) -> dict:
+        fields = asdict(self)
+        if self.relation_key:
+            fields.pop("relation_sql")
+        return fields
 
 
 @dataclass(frozen=True)
@@ -133,7 +142,7 @@ class StitcherPlan:
         """Changes when filters, sources or their SQL change: extracted days are then stale."""
         payload = {
             "since": str(self.since) if self.since else None,
-            "sources": [asdict(s) for s in self.edge_sources],
+            "sources": [s.fingerprint_fields() for s in self.edge_sources],
             "filters": {t: [asdict(f) for f in self.rules(t).filters] for t in self.all_id_types()},
             "junk": {t: [list(self.rules(t).junk_values), self.rules(t).drop_control_characters]
                      for t in self.all_id_types()},

@@ -62,6 +62,15 @@ class RunWriter:
             self.instance.add_run_tags(self.run_id, {LOCK_HELD_TAG: f"{self.since:.3f}-{time.time():.3f}"})
 
 
+def _clean_after_failure(context: dg.AssetExecutionContext, adapter) -> None:
+    """A failed step drops its scratch tables now (a killed one leaves them to the next run)."""
+    try:
+        if dropped := drop_leftovers(adapter):
+            context.log.info(f"dropped the failed step's scratch tables: {', '.join(dropped)}")
+    except Exception as e:  # noqa: BLE001 - the step's own error is the one to report
+        context.log.warning(f"could not drop the failed step's scratch tables ({e}); the next run will")
+
+
 def _input_tables(graph: ProjectGraph) -> set[str]:
     from profiles_pipeline.orchestration.sensors import SOURCE_TABLE_TAG
 
@@ -98,7 +107,11 @@ def step_envelope(context: dg.AssetExecutionContext, graph: ProjectGraph, step: 
                 context.log.warning(f"dropped what an interrupted run left: {', '.join(dropped)}")
                 notes["leftovers_dropped"] = dropped
             writer.wrote = True
-            yield adapter, writer
+            try:
+                yield adapter, writer
+            except Exception:
+                _clean_after_failure(context, adapter)
+                raise
     except BaseException:
         writer.failed.append(step)
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from profiles_pipeline.pipeline.bad_values import explaining
 from profiles_pipeline.pipeline.feature_steps import feature_steps
 from profiles_pipeline.pipeline.graph import ProjectGraph, Step
 from profiles_pipeline.pipeline.identity_steps import identity_steps
@@ -24,12 +25,34 @@ def build_graph(project: Project, warehouse_kind: str | None = None, span: Parti
         graph_keys[entity.name] = entity_steps[-1].key
         steps += entity_steps
     steps += feature_steps(project, graph_keys)
+    steps = _explained(project, steps)
     return ProjectGraph(
         project_name=project.name,
         steps=tuple(_in_dependency_order(steps)),
         partitions=span or partition_span(project),
         warehouse_kind=kind,
     )
+
+
+def _explained(project: Project, steps: list[Step]) -> list[Step]:
+    """Each step names the input, file, column and value its warehouse errors are about (see
+    `bad_values`): the inputs it reads are those upstream of it."""
+    by_key = {s.key: s for s in steps}
+    inputs = {i.name: i for i in project.inputs}
+
+    def read_by(step: Step, seen: set) -> set[str]:
+        if step.key in seen:
+            return set()
+        seen.add(step.key)
+        found = {step.key[1]} if step.kind == "input" else set()
+        for up in step.upstream:
+            if up in by_key:
+                found |= read_by(by_key[up], seen)
+            elif up[0] == "inputs":
+                found.add(up[1])
+        return found
+
+    return [explaining(project, s, [inputs[n] for n in sorted(read_by(s, set())) if n in inputs]) for s in steps]
 
 
 def reports_dir(project: Project):

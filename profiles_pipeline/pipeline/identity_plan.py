@@ -6,7 +6,7 @@ engine layer) and emitted in the canonical dialect, which is what the identity l
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from profiles_pipeline.features.relations import input_relation_sql
 from profiles_pipeline.features.render import SnippetRenderer
@@ -19,15 +19,18 @@ from profiles_pipeline.identity import (
     SqlList,
     StitcherPlan,
 )
+from profiles_pipeline.spec.input_models import Input
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import CANONICAL_DIALECT, WarehouseAdapter
 
 
 def stitcher_plan(
-    project: Project, adapter: WarehouseAdapter, entity: str, end_time: datetime, since: datetime | None = None
+    project: Project, adapter: WarehouseAdapter, entity: str, end_time: datetime, since: datetime | None = None,
+    days: tuple[date, date] | None = None,
 ) -> StitcherPlan:
     """Everything the identity layer needs to build `entity`'s id graph as of `end_time` (from
-    the rows at or after `since`, pb's begin_time, when given)."""
+    the rows at or after `since`, pb's begin_time, when given); with `days`, a folder input is
+    read from the files that may hold those days only."""
     ent = project.entity(entity)
     renderer = SnippetRenderer(project, end_time, CANONICAL_DIALECT)
     models = resolve_sql_models(project, adapter, renderer)
@@ -35,7 +38,7 @@ def stitcher_plan(
     owner = model.location if model else ent
     sources = []
     for path in project.edge_sources_for(entity):
-        src = resolve_source(project, adapter, renderer, path, entity, ent.id_types, models, owner)
+        src = resolve_source(project, adapter, renderer, path, entity, ent.id_types, models, owner, days)
         sources.append(
             EdgeSource(
                 name=src.name,
@@ -43,6 +46,7 @@ def stitcher_plan(
                 occurred_at_col=src.occurred_at or "timestamp",
                 ids=tuple(IdSelect(e.sql(dialect=CANONICAL_DIALECT), t) for e, t in src.ids),
                 where_sql=src.where.sql(dialect=CANONICAL_DIALECT) if src.where is not None else None,
+                relation_key=_relation_key(project, path),
             )
         )
     id_types = {t: _rules(project, adapter, t) for t in ent.id_types}
@@ -55,6 +59,15 @@ def stitcher_plan(
         main_id_type=model.model_spec.main_id_type if model else None,
         since=since,
     )
+
+
+def _relation_key(project: Project, path: str) -> str:
+    """An edge source's rows by where they are configured to be, not by the SQL over them."""
+    target = project.resolve(path)
+    if isinstance(target, Input):
+        ad = target.app_defaults
+        return f"{path}|{ad.table or ''}|{ad.view or ''}|{ad.path or ad.csv or ''}|{project.config.landing_zone}"
+    return ""
 
 
 def _rules(project: Project, adapter: WarehouseAdapter, id_type: str) -> IdTypeRules:

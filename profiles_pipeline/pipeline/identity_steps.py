@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from profiles_pipeline.identity import extract_edges, render_report_html, stale_days, stitch
+from profiles_pipeline.identity.extract import dropped_ids
 from profiles_pipeline.pipeline.graph import CheckOutcome, RunContext, Step, StepCheck, StepResult
 from profiles_pipeline.pipeline.identity_plan import stitcher_plan
 from profiles_pipeline.pipeline.run_cache import cached
@@ -33,7 +34,9 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
         plan = plan_of(adapter, ctx)
         # Days extracted under other filters or sources are extracted again, in the same pass.
         first = min([ctx.first_day, *(d for d in stale_days(adapter, plan) if d < ctx.first_day)])
-        r = extract_edges(adapter, plan, first, last_day=ctx.day)
+        # Read only the files that may hold the days extracted (a day's run reads that day's files).
+        days_plan = stitcher_plan(project, adapter, entity, ctx.end_time, ctx.begin_time, days=(first, ctx.day))
+        r = extract_edges(adapter, days_plan, first, last_day=ctx.day)
         return StepResult(
             tables={r.table: r.stored_rows},
             metadata={
@@ -43,6 +46,8 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
                 "ids_after_filters": r.ids_after,
                 "edges_before_filters": r.edges_before,
                 "edges_after_filters": r.edges_after,
+                "ids_dropped": ", ".join(f"{n:,} {why}" for why, n in dropped_ids(adapter, plan, first, ctx.day).items())
+                or None,
             },
         )
 

@@ -103,6 +103,22 @@ def read_input_days(adapter: WarehouseAdapter, project, names: Iterable[str] | N
     return sorted(out, key=lambda d: (d.input, d.day or date.min))
 
 
+def bad_file_days(adapter: WarehouseAdapter, project) -> dict[date, list[str]]:
+    """{day: [bad file, ...]} over the folder inputs (a bad file whose day is unknown: none).
+    Those days' rows look changed (the file is left out) but are not new data: a run does not
+    go back for them; the run of their own day fails on them."""
+    from profiles_pipeline.features.relations import input_source
+    from profiles_pipeline.warehouse.inputs import input_files
+
+    out: dict[date, list[str]] = {}
+    for inp in project.inputs:
+        files = input_files(adapter, input_source(project, inp))
+        for bad in files.bad if files else ():
+            if bad.day is not None:
+                out.setdefault(bad.day, []).append(str(bad.file.path))
+    return out
+
+
 def describe_outside(outside: list[InputDay], window: EventWindow) -> dict[str, str]:
     """{input: "57 rows dated before 1970-01-01 (earliest 1900-01-01), 3 after 2026-12-03 (...)"}."""
     out = {}

@@ -18,6 +18,7 @@ from profiles_pipeline.errors import UserError
 from profiles_pipeline.instants import format_instant, now
 from profiles_pipeline.pipeline.input_days import (
     InputDay,
+    bad_file_days,
     changed_days,
     default_end,
     first_day,
@@ -96,7 +97,8 @@ def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool
         return RunScope(first_day=end.date(), snapshot=True, reason=(
             f"end time earlier than what is published ({format_instant(published)}): stored as a snapshot, "
             "published outputs unchanged"), **scope)
-    changed = [d or first for d in changed_days(recorded(adapter), days)]
+    held_back = bad_file_days(adapter, project)
+    changed = [d or first for d in changed_days(recorded(adapter), days) if d not in held_back]
     changed = [max(d, first) for d in changed if d <= end.date()]
     late = [d for d in changed if d <= published.date()]
     if _redefined(adapter, project):
