@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from profiles_pipeline.errors import ProfilesError, SpecError, UserError
 
@@ -29,10 +30,11 @@ def report_error(exc: ProfilesError) -> None:
     if isinstance(exc, SpecError):
         err_console.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in the project")
         for problem in exc.problems:
-            err_console.print(f"  [red]-[/] {problem}", highlight=False, soft_wrap=True)
+            err_console.print(f"  [red]-[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
         return
     label = "error" if isinstance(exc, UserError) else "failed"
-    err_console.print(f"[bold red]{label}:[/] {exc}", highlight=False, soft_wrap=True)
+    # the message quotes user data (types like timestamp[us], values): never markup
+    err_console.print(f"[bold red]{label}:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     sql = getattr(exc, "sql", None)
     if sql:
         err_console.print("[dim]statement:[/]", highlight=False)

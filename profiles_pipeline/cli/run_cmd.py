@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -185,10 +186,10 @@ def _headline(loaded, result, scope) -> str:
                      f"<entity>_var_table where valid_at = '{scope.end_time}'\" (the published views are unchanged)")
     for step in loaded.graph.steps:
         if step.kind == "input" and (s := result.last(step.path)) and s.metadata.get("left_out"):
-            lines.append(f"  [yellow]left out of {step.path}[/]: " + "; ".join(s.metadata["left_out"]))
+            lines.append(f"  [yellow]left out of {step.path}[/]: " + escape("; ".join(s.metadata["left_out"])))
         if step.kind == "edges" and (s := result.last(step.path)) and s.metadata.get("ids_dropped"):
             lines.append(f"  ids dropped before stitching ({step.path.split('/')[1]}, this run's days): "
-                         f"{s.metadata['ids_dropped']}")
+                         f"{escape(s.metadata['ids_dropped'])}")
         if step.kind == "id_graph" and (s := result.last(step.path)):
             m = s.metadata
             lines.append(f"  people found: [bold]{m.get('clusters', '?'):,}[/]   identifiers: "

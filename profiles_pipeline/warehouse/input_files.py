@@ -58,6 +58,12 @@ class BadFile:
 class FileSet:
     good: tuple[DataFile, ...]
     bad: tuple[BadFile, ...]
+    #: the columns the project reads, with the Arrow type most files give them
+    expected: dict[str, str] = field(default_factory=dict)
+
+    def missing_from(self, files: tuple[DataFile, ...]) -> dict[str, str]:
+        """Expected columns none of `files` has (a relation over them adds them as NULL)."""
+        return {c: t for c, t in self.expected.items() if not any(c in f.columns for f in files)}
 
     def within(self, first: date, last: date) -> tuple[DataFile, ...]:
         return tuple(f for f in self.good if f.overlaps(first, last))
@@ -139,7 +145,7 @@ def judge(files: list[DataFile], columns: tuple[str, ...], allow_missing: bool) 
     for f in files:
         reason = _fault(f, expected, allow_missing)
         (bad.append(BadFile(f, reason)) if reason else good.append(f))
-    return FileSet(tuple(good), tuple(bad))
+    return FileSet(tuple(good), tuple(bad), expected)
 
 
 def _fault(f: DataFile, expected: dict[str, str], allow_missing: bool) -> str | None:
@@ -168,6 +174,18 @@ def _compatible(a: str, b: str) -> bool:
             return "string"
         return t
     return family(a) == family(b)
+
+
+_SQL_TYPES = {"double": "DOUBLE", "float": "FLOAT", "int64": "BIGINT", "int32": "INTEGER", "int16": "SMALLINT",
+              "int8": "TINYINT", "bool": "BOOLEAN", "string": "VARCHAR", "large_string": "VARCHAR",
+              "date32[day]": "DATE"}
+
+
+def sql_type(arrow_type: str) -> str:
+    """The engine type a NULL stand-in for an Arrow column gets."""
+    if arrow_type.startswith("timestamp"):
+        return "TIMESTAMP"
+    return _SQL_TYPES.get(arrow_type, "VARCHAR")
 
 
 def file_set(folder: Path, occurred_at: str | None, columns: tuple[str, ...], allow_missing: bool) -> FileSet:

@@ -19,7 +19,13 @@ from pathlib import Path
 
 from profiles_pipeline.errors import UserError
 from profiles_pipeline.warehouse.base import WarehouseAdapter
-from profiles_pipeline.warehouse.input_files import BadFile, FileSet, file_set, parquet_files
+from profiles_pipeline.warehouse.input_files import (
+    BadFile,
+    FileSet,
+    file_set,
+    parquet_files,
+    sql_type,
+)
 
 _DAY_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 
@@ -151,6 +157,10 @@ def _folder_relation(source: InputSource, folder: Path, days: tuple[date, date] 
     chosen = files.within(*days) if days is not None else files.good
     if not chosen:  # no file holds those days: the same columns, no rows
         return f"(SELECT * FROM {_parquet([files.good[0].path])} WHERE false)"
+    missing = files.missing_from(chosen)  # allow_missing_columns: none of these files has them
+    if missing:
+        nulls = ", ".join(f'CAST(NULL AS {sql_type(t)}) AS "{c}"' for c, t in missing.items())
+        return f"(SELECT *, {nulls} FROM {_parquet([f.path for f in chosen])})"
     return _parquet([f.path for f in chosen])
 
 
