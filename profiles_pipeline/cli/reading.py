@@ -128,6 +128,14 @@ def writing(loaded, owner: str, *, shared: bool = False, timeout: float | None =
                              f"(pid {holder.get('pid', '?')}); try again when it ends") from None
 
 
+def unpublished_run(loaded) -> dict | None:
+    """The note of a run that wrote the warehouse without publishing readers' copy (DuckDB)."""
+    from profiles_pipeline.warehouse import unpublished
+
+    path = getattr(loaded.connection.config, "path", None)
+    return unpublished.pending(path) if path is not None else None
+
+
 def open_project_adapter(loaded):
     """The project's warehouse for writing; a file locked by another process (or any driver
     failure) becomes a WarehouseError with the driver's message, not a traceback."""

@@ -33,7 +33,12 @@ def run(
     Example: profiles run -p config --end-time 2026-01-14T12:00:00
     """
     from profiles_pipeline.cli import project_loading
-    from profiles_pipeline.cli.reading import open_project_adapter, parse_time_option, writing
+    from profiles_pipeline.cli.reading import (
+        open_project_adapter,
+        parse_time_option,
+        unpublished_run,
+        writing,
+    )
     from profiles_pipeline.pipeline.bad_values import naming_bad_values
     from profiles_pipeline.pipeline.input_days import read_input_days
     from profiles_pipeline.pipeline.leftovers import drop_leftovers
@@ -54,7 +59,8 @@ def run(
                                   highlight=False)
                 with naming_bad_values(adapter, loaded.project, loaded.project.inputs):
                     days = read_input_days(adapter, loaded.project)
-                scope = plan_run(loaded.project, adapter, end_time=end, rebase=rebase, days=days, begin_time=begin)
+                scope = plan_run(loaded.project, adapter, end_time=end, rebase=rebase, days=days, begin_time=begin,
+                                 unfinished=unpublished_run(loaded))
             finally:
                 adapter.close()
             remember_days(loaded.project, days)

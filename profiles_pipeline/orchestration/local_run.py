@@ -193,6 +193,19 @@ def _error_classes() -> dict[str, type[ProfilesError]]:
     return found
 
 
+def _blocking_failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    """What each failed blocking check said (Dagster's step error names only the check)."""
+    out = []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            if not data.passed and data.severity == dg.AssetCheckSeverity.ERROR:
+                out.append(f"{data.check_name}: {data.description or 'failed'}")
+    if out:
+        out.append("nothing was published: readers keep the outputs of the last complete run")
+    return out
+
+
 def _failure(result: dg.ExecuteInProcessResult, day: date) -> ProfilesError:
     """The failed step's error with the model and day in front, keeping its exit code: a user
     mistake (a UserError raised in the step) stays a user error."""
@@ -208,7 +221,7 @@ def _failure(result: dg.ExecuteInProcessResult, day: date) -> ProfilesError:
         head, _, rest = text.partition(": ")
         if rest and head.endswith(error.cls_name or "\0"):
             text = rest
-        message = f"{model} ({day}): {text}"
+        message = f"{model} ({day}): {text}" + "".join(f"\n  {line}" for line in _blocking_failures(result))
         cls = classes.get(error.cls_name or "")
         if cls is not None and issubclass(cls, UserError):
             return UserError(message)

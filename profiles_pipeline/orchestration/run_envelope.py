@@ -6,7 +6,8 @@ switched to the new outputs only once the run has built them all.
   lock, drop what an interrupted run left (`pipeline.leftovers`).
 - End of the run (the warehouse resource's teardown, after the last step whatever ended the
   run): when every step succeeded and no blocking check failed, publish the relations readers
-  see (`pipeline.readers`); then let the lock go. A run that fails, is terminated or killed
+  see (`pipeline.readers`) and remove the run's `unpublished` note (`warehouse.unpublished`:
+  until then the next run knows the warehouse is ahead of the copy); then let the lock go. A run that fails, is terminated or killed
   publishes nothing: readers keep the previous complete state.
 """
 
@@ -23,7 +24,7 @@ from profiles_pipeline.orchestration.run_health import LOCK_HELD_TAG, process_ta
 from profiles_pipeline.pipeline.graph import ProjectGraph
 from profiles_pipeline.pipeline.leftovers import drop_leftovers
 from profiles_pipeline.pipeline.readers import reader_relations
-from profiles_pipeline.warehouse import writer_lock
+from profiles_pipeline.warehouse import unpublished, writer_lock
 from profiles_pipeline.warehouse.connection_config import DuckDBConnectionConfig
 from profiles_pipeline.warehouse.resources import WarehouseResource
 
@@ -42,20 +43,27 @@ class RunWriter:
     failed: list[str] = field(default_factory=list)
     wrote: bool = False
     since: float = 0.0
+    #: a run before this one wrote without publishing (killed, or failed): this one publishes
+    unpublished_before: bool = False
 
     def begin(self, log) -> None:
         if self.database is not None:
             writer_lock.acquire(self.database, self.run_id, on_wait=lambda h: log.info(
                 f"waiting for the warehouse's writer lock, held by {h.get('owner', '?')} (pid {h.get('pid', '?')})"))
         self.since = time.time()
+        if self.database is not None:
+            self.unpublished_before = unpublished.pending(self.database) is not None
+            unpublished.note(self.database, self.run_id)
         self.instance.add_run_tags(self.run_id, {**process_tags(), LOCK_HELD_TAG: f"{self.since:.3f}"})
 
     def finish(self) -> None:
         """Publish for readers when the whole run succeeded, then let the lock go."""
         try:
-            if self.wrote and not self.failed:
+            if (self.wrote or self.unpublished_before) and not self.failed:
                 with self.warehouse.get_adapter() as adapter:
                     adapter.publish_for_readers(reader_relations(adapter, self.input_tables))
+                if self.database is not None:
+                    unpublished.clear(self.database)
         finally:
             if self.database is not None:
                 writer_lock.release(self.database)

@@ -2,8 +2,8 @@
 
 Builds go through scratch names that a finished run drops or renames: staging tables
 (`<name>__staging_<id>`, `<var table>__next`), the stitcher's work tables (`<stitcher>__w_*`),
-views that describe a query (`profiles_describe_*`), the graph as of an instant (`*__as_of`). A
-run killed half-way leaves some; the first step of the next run drops them and says which.
+views that describe a query (`profiles_describe_*`), the graph as of an instant (`*__as_of`); a publish
+of readers' copy writes a staging file first. A run killed half-way leaves some; the first step of the next run drops them and says which.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ def leftovers(adapter: WarehouseAdapter) -> list[str]:
 
 
 def drop_leftovers(adapter: WarehouseAdapter) -> list[str]:
-    """Drop the leftovers of interrupted runs; returns their names."""
+    """Drop the leftovers of interrupted runs (and the staging file of a publish cut short);
+    returns their names."""
     found = leftovers(adapter)
     for name in found:
         adapter.drop(name)
-    return found
+    return found + adapter.drop_unfinished_copies()

@@ -6,7 +6,8 @@
 - an end time earlier than what is published: that instant is stored as a snapshot; nothing
   published moves;
 - otherwise the days whose input rows changed since the last run (late data) or that are new,
-  through the end time's day; nothing changed and the end time already published: nothing to do.
+  through the end time's day; nothing changed and the end time already published: nothing to do
+  (unless the last run wrote without publishing readers' copy: its last day again).
 """
 
 from __future__ import annotations
@@ -61,8 +62,10 @@ def published_instant(adapter, project) -> datetime | None:
 
 
 def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool = False,
-             days: list[InputDay] | None = None, begin_time: datetime | None = None) -> RunScope:
-    """The scope of `profiles run` on `project` now."""
+             days: list[InputDay] | None = None, begin_time: datetime | None = None,
+             unfinished: dict | None = None) -> RunScope:
+    """The scope of `profiles run` on `project` now. `unfinished`: the note of a run that wrote
+    without publishing (`warehouse.unpublished`): nothing new then still runs the last day."""
     days = read_input_days(adapter, project) if days is None else days
     latest = latest_event(days)
     end, end_from = (end_time, "given") if end_time else default_end(days)
@@ -107,6 +110,10 @@ def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool
     if late:
         return RunScope(first_day=min(late), reason=f"input rows changed for {_days_text(late)} (late data): "
                         "recomputed from there", **scope)
+    if not changed and end == published and unfinished:
+        return RunScope(first_day=end.date(), reason=(
+            f"the last run ({str(unfinished.get('run_id', '?'))[:8]}) wrote without publishing (killed or failed): "
+            "its last day is run again and published"), **scope)
     if not changed and (end == published or (end_from.startswith("now") and end > published)):
         # With an input that has no event time the end time is now, which always moves: when no
         # input changed, the published outputs stand (an explicit --end-time recomputes them).

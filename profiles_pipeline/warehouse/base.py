@@ -84,6 +84,11 @@ class WarehouseAdapter(abc.ABC):
         Returns where readers read, or None."""
         return None
 
+    def drop_unfinished_copies(self) -> list[str]:
+        """Remove what a publish killed half-way left (DuckDB: a staging file beside the copy);
+        returns their names."""
+        return []
+
     # ---- shared behaviour -------------------------------------------------------------
     def table_expr(self, name: str) -> exp.Table:
         """`name` (maybe `db.schema.table`) as a table whose parts are quoted, so a name that is

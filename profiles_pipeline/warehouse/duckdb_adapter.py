@@ -94,6 +94,15 @@ class DuckDBAdapter(WarehouseAdapter):
         Path(f"{staging}.wal").unlink(missing_ok=True)
         return str(target)
 
+    def drop_unfinished_copies(self) -> list[str]:
+        if self.path == ":memory:":
+            return []
+        target = readers_path(self.path)
+        found = sorted(target.parent.glob(f".{target.name}.*"))
+        for path in found:
+            path.unlink(missing_ok=True)
+        return [p.name for p in found]
+
     def describe_query(self, select, read: str = "duckdb") -> list[Column]:
         """DuckDB describes a query in one statement (no scratch view)."""
         sql = self.to_sql(select, read)
