@@ -3,8 +3,9 @@
     python bench/kill_rerun.py [--trials 20] [--users 300] [--days 5] [--seed 7]
 
 Each trial copies a sample project, starts `profiles run` as a fresh process (its own process
-group), kills the group with SIGKILL after a random delay within the length of an uninterrupted
-run, then runs `profiles run` again. Odd trials kill a first run (every day in one pass), even
+group), kills the group with SIGKILL after a random delay, then runs `profiles run` again. Four
+trials in five kill within the Dagster run (a random moment of an uninterrupted run's length
+after the run is recorded), the fifth while the command plans, before Dagster starts. Odd trials kill a first run (every day in one pass), even
 ones the run of a new day appended to a published project. A trial passes when the rerun exits
 0, every published table equals the uninterrupted run's (bookkeeping columns aside: run ids,
 compute times, surrogate node numbers), nothing an interrupted run leaves is left (scratch
@@ -38,20 +39,35 @@ from profiles_pipeline_tests.fixtures.reliability import (  # noqa: E402 - share
 START = date(2026, 1, 1)
 
 
-def timed_run(project: Path) -> float:
+def timed_run(project: Path) -> tuple[float, float]:
+    """(seconds of the whole command, seconds of its Dagster run)."""
     started = time.perf_counter()
     done = profiles(project, "run", "-p", project)
     assert done.returncode == 0, done.stdout + done.stderr
-    return time.perf_counter() - started
+    [run] = [r for r in instance_runs(project)][:1]
+    return time.perf_counter() - started, run["end"] - run["start"]
 
 
-def trial(number: int, kind: str, source: Path, workdir: Path, delay: float, reference: dict, new_day: date) -> dict:
+def _new_run(project: Path, known: set[str], proc) -> bool:
+    """Wait until the command's Dagster run is recorded (False: the command ended first)."""
+    while proc.poll() is None:
+        if any(r["run_id"] not in known for r in instance_runs(project)):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def trial(number: int, kind: str, source: Path, workdir: Path, delay: float, in_run: bool, reference: dict,
+          new_day: date) -> dict:
+    """`delay` seconds after the start of the command (`in_run` False) or of its Dagster run."""
     project = workdir / f"trial{number:02d}"
     shutil.copytree(source, project)
     if kind == "new day":
         profiles(project, "sample-data", "append", "-p", project, "--day", new_day)
     known = {r["run_id"] for r in instance_runs(project)}
     proc = start_profiles(project, "run", "-p", project, log=workdir / f"trial{number:02d}.log")
+    if in_run:
+        _new_run(project, known, proc)
     time.sleep(delay)
     finished_first = proc.poll() is not None
     kill_group(proc)
@@ -84,25 +100,27 @@ def main() -> None:
                  "--start-date", START)
         published = workdir / "published"
         shutil.copytree(fresh, published)
-        first_seconds = timed_run(published)
+        first_seconds, first_in_run = timed_run(published)
         reference_first = outputs_digest(published)
         next_day = workdir / "next_day"
         shutil.copytree(published, next_day)
         profiles(next_day, "sample-data", "append", "-p", next_day, "--day", new_day)
-        next_seconds = timed_run(next_day)
+        next_seconds, next_in_run = timed_run(next_day)
         reference_next = outputs_digest(next_day)
-        print(f"uninterrupted: first run {first_seconds:.1f} s, new day {next_seconds:.1f} s "
-              f"({args.users} users, {args.days} days)\n")
-        print(f"{'#':>2}  {'kind':9} {'kill at':>7}  {'interrupted step':38} exit  same  leftovers  STARTED")
+        print(f"uninterrupted: first run {first_seconds:.1f} s (its Dagster run {first_in_run:.1f} s), new day "
+              f"{next_seconds:.1f} s ({next_in_run:.1f} s); {args.users} users, {args.days} days\n")
+        print(f"{'#':>2}  {'kind':9} {'kill at':>12}  {'interrupted step':38} exit  same  leftovers  STARTED")
         rows = []
         for number in range(1, args.trials + 1):
             kind = "first run" if number % 2 else "new day"
-            length = first_seconds if kind == "first run" else next_seconds
-            delay = rng.uniform(0.3, 0.95 * length)
-            row = trial(number, kind, fresh if kind == "first run" else published, workdir, delay,
+            # one kill in five while the command plans; the others within its Dagster run
+            in_run = number % 5 != 0
+            whole, dagster = (first_seconds, first_in_run) if kind == "first run" else (next_seconds, next_in_run)
+            delay = rng.uniform(0.0, 0.95 * dagster) if in_run else rng.uniform(0.3, max(0.4, whole - dagster - 0.5))
+            row = trial(number, kind, fresh if kind == "first run" else published, workdir, delay, in_run,
                         reference_first if kind == "first run" else reference_next, new_day)
             rows.append(row)
-            print(f"{number:>2}  {kind:9} {delay:6.1f}s  {row['step'][:38]:38} {row['exit']:>4}  "
+            print(f"{number:>2}  {kind:9} {delay:5.1f}s {'in run' if in_run else 'command':6}  {row['step'][:38]:38} {row['exit']:>4}  "
                   f"{'yes' if row['identical'] else 'NO':4}  {len(row['leftovers']):>9}  {len(row['started']):>7}"
                   + (f"   differ: {', '.join(row['differ'])}" if row["differ"] else "")
                   + (f"   left: {', '.join(row['leftovers'])}" if row["leftovers"] else "")

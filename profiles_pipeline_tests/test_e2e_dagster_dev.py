@@ -1,127 +1,96 @@
 """The real `dagster dev` on the example project: sensor on through GraphQL, a day of events
-appended with `profiles sample-data append`, the sensor's run materializes it.
+appended with `profiles sample-data append`, the sensor's run materializes it — while a
+`profiles run` from the terminal writes the same warehouse, and run monitoring frees a run whose
+process was killed.
 
-Starts webserver + daemon on a free localhost port with a temporary DAGSTER_HOME holding the
-repository's dagster.yaml, and kills the whole process group at the end.
+Webserver and daemon on a free localhost port, DAGSTER_HOME the project's own instance folder
+(`<project>/data/dagster_home`, the one `profiles run` records in) holding the repository's
+dagster.yaml; the whole process group is killed at the end.
 """
 
-import json
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import pytest
+from dagster._core.test_utils import create_run_for_test
+
+from profiles_pipeline.orchestration.run_health import HOST_TAG, PID_TAG
+from profiles_pipeline_tests.fixtures.dagster_dev import MATERIALIZATIONS, SENSOR, dagster_dev, wait_for
+from profiles_pipeline_tests.fixtures.reliability import instance_runs, lock_intervals, overlaps, profiles
 
 REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-LOCATION, REPOSITORY, SENSOR = "profiles_pipeline", "__repository__", "profiles_new_events"
 DAY1, DAY2 = date(2026, 1, 1), date(2026, 1, 2)
-TIMEOUT = 180
-
-RUNS = """query($day: String!) { runsOrError(filter: {tags: [{key: "dagster/partition", value: $day}]}) {
-  ... on Runs { results { runId status startTime endTime tags { key value } } } } }"""
-START_SENSOR = """mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) {
-  __typename ... on Sensor { sensorState { status } } ... on PythonError { message } } }"""
-MATERIALIZATIONS = """query($path: [String!]!, $day: String!) { assetOrError(assetKey: {path: $path}) {
-  ... on Asset { assetMaterializations(partitions: [$day]) { partition runId
-    metadataEntries { label ... on IntMetadataEntry { intValue } } } } } }"""
+TIMEOUT = 240
 
 
-def _profiles(*args) -> None:
-    subprocess.run([str(BIN / "profiles"), *map(str, args)], check=True, capture_output=True, timeout=120)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _graphql(port: int, query: str, **variables) -> dict:
-    body = json.dumps({"query": query, "variables": variables}).encode()
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql", body, {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        payload = json.load(response)
-    assert "errors" not in payload, payload
-    return payload["data"]
-
-
-def _wait(what: str, probe, deadline: float):
-    while time.monotonic() < deadline:
-        try:
-            value = probe()
-        except OSError:
-            value = None
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"timed out after {TIMEOUT}s waiting for {what}")
-
-
-def _finished_run(port: int, day: date) -> dict | None:
-    runs = _graphql(port, RUNS, day=day.isoformat())["runsOrError"]["results"]
+def _finished_run(dev, day: date) -> dict | None:
+    """The sensor's successful run for `day` (any failed run for it fails the test)."""
+    runs = dev.runs(dagster__partition=day.isoformat())
     assert all(r["status"] not in ("FAILURE", "CANCELED") for r in runs), runs
-    return next((r for r in runs if r["status"] == "SUCCESS"), None)
+    return next((r for r in runs if r["status"] == "SUCCESS"
+                 and any(t["key"] == "dagster/sensor_name" for t in r["tags"])), None)
+
+
+def _plant_killed_run(home: Path) -> str:
+    """A run recorded STARTED whose process is gone, as `kill -9` leaves one."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        run = create_run_for_test(instance, job_name="profiles_daily", status=dg.DagsterRunStatus.STARTED,
+                                  tags={PID_TAG: str(gone.pid), HOST_TAG: socket.gethostname()})
+    return run.run_id
 
 
 @pytest.mark.slow
-def test_sensor_run_in_dagster_dev(tmp_path: Path) -> None:
-    project, home = tmp_path / "project", tmp_path / "dagster_home"
-    shutil.copytree(REPO / "config", project, ignore=shutil.ignore_patterns("data"))
-    home.mkdir()
-    _profiles("sample-data", "generate", "-p", project, "--users", "40", "--days", "1",
-              "--start-date", DAY1.isoformat())
+def test_sensor_run_cli_run_and_run_monitoring_in_dagster_dev(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "config", project, ignore=shutil.ignore_patterns("data", "output"))
+    home = project / "data" / "dagster_home"
+    done = profiles(project, "sample-data", "generate", "-p", project, "--users", "40", "--days", "1",
+                    "--start-date", DAY1.isoformat())
+    assert done.returncode == 0, done.stderr
+    home.mkdir(parents=True)
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "PROFILES_PROJECT_DIR": str(project),
-        "PROFILES_SENSOR_INTERVAL_SECONDS": "5",
-    }
-    log = (tmp_path / "dagster_dev.log").open("w")
-    proc = subprocess.Popen(
-        [str(BIN / "dagster"), "dev", "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    killed = _plant_killed_run(home)
     deadline = time.monotonic() + TIMEOUT
+    log = tmp_path / "dagster_dev.log"
     try:
-        _wait("the webserver", lambda: _graphql(port, "{ version }"), deadline)
-        selector = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "sensorName": SENSOR}
-        started = _wait(
-            "the code location to load",
-            lambda: _graphql(port, START_SENSOR, s=selector)["startSensor"].get("sensorState"),
-            deadline,
-        )
-        assert started["status"] == "RUNNING"
+        with dagster_dev(project, home, log, deadline=deadline) as dev:
+            assert dev.start_sensor(deadline) == "RUNNING"
+            first = wait_for("the run for day 1", lambda: _finished_run(dev, DAY1), deadline)
 
-        first = _wait("the run for day 1", lambda: _finished_run(port, DAY1), deadline)
-        _profiles("sample-data", "append", "-p", project, "--day", DAY2.isoformat())
-        second = _wait("the sensor's run for day 2", lambda: _finished_run(port, DAY2), deadline)
+            # a new day: the sensor launches its run while a terminal run writes the same file
+            done = profiles(project, "sample-data", "append", "-p", project, "--day", DAY2.isoformat())
+            assert done.returncode == 0, done.stderr
+            wait_for("the sensor to launch day 2", lambda: dev.runs(dagster__sensor_name=SENSOR,
+                                                                     dagster__partition=DAY2.isoformat()),
+                     deadline, every=0.2)
+            terminal = profiles(project, "run", "-p", project, timeout=TIMEOUT)
+            assert terminal.returncode == 0, terminal.stdout + terminal.stderr
+            second = wait_for("the sensor's run for day 2", lambda: _finished_run(dev, DAY2), deadline)
 
-        tags = {t["key"]: t["value"] for t in second["tags"]}
-        assert tags["dagster/sensor_name"] == SENSOR and tags["dagster/run_key"].startswith("2026-01-02:")
-        assert first["endTime"] <= second["startTime"], "DuckDB runs must not overlap"
-        id_graph = ["identity", "user_id_stitcher", "id_graph"]
-        mats = _graphql(port, MATERIALIZATIONS, path=id_graph, day=DAY2.isoformat())
-        [mat] = mats["assetOrError"]["assetMaterializations"]
-        figures = {e["label"]: e.get("intValue") for e in mat["metadataEntries"]}
-        assert mat["runId"] == second["runId"] and figures["dagster/row_count"] > 0
+            tags = {t["key"]: t["value"] for t in second["tags"]}
+            assert tags["dagster/sensor_name"] == SENSOR and tags["dagster/run_key"].startswith("2026-01-02:")
+            assert first["endTime"] <= second["startTime"], "DuckDB runs must not overlap"
+            id_graph = ["identity", "user_id_stitcher", "id_graph"]
+            mats = dev.graphql(MATERIALIZATIONS, path=id_graph, day=DAY2.isoformat())
+            by_run = {m["runId"]: m for m in mats["assetOrError"]["assetMaterializations"]}
+            assert len(by_run) == 2, by_run  # the sensor's run and the terminal's
+            figures = {e["label"]: e.get("intValue") for e in by_run[second["runId"]]["metadataEntries"]}
+            assert figures["dagster/row_count"] > 0
+
+            # run monitoring (the daemon, asking the launcher's health check) freed the killed run
+            wait_for("run monitoring to fail the killed run",
+                     lambda: [r for r in dev.runs() if r["runId"] == killed and r["status"] == "FAILURE"], deadline)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
-        print((tmp_path / "dagster_dev.log").read_text()[-3000:])
+        print(log.read_text()[-3000:] if log.exists() else "(no log)")
+    runs = instance_runs(project)
+    writers = [r for r in runs if r["tags"].get("profiles/writer_lock")]
+    assert len(writers) >= 3, writers  # the sensor's two runs and the terminal's
+    assert overlaps(lock_intervals(runs)) == [], "two runs held the writer lock at once"
+    assert [r["run_id"] for r in runs if r["status"] in ("STARTED", "STARTING", "QUEUED")] == []
