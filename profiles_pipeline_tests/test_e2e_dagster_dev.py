@@ -20,8 +20,18 @@ import pytest
 from dagster._core.test_utils import create_run_for_test
 
 from profiles_pipeline.orchestration.run_health import HOST_TAG, PID_TAG
-from profiles_pipeline_tests.fixtures.dagster_dev import MATERIALIZATIONS, SENSOR, dagster_dev, wait_for
-from profiles_pipeline_tests.fixtures.reliability import instance_runs, lock_intervals, overlaps, profiles
+from profiles_pipeline_tests.fixtures.dagster_dev import (
+    MATERIALIZATIONS,
+    SENSOR,
+    dagster_dev,
+    wait_for,
+)
+from profiles_pipeline_tests.fixtures.reliability import (
+    instance_runs,
+    lock_intervals,
+    overlaps,
+    profiles,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DAY1, DAY2 = date(2026, 1, 1), date(2026, 1, 2)
