@@ -44,9 +44,11 @@ def run_case(name: str, base: Path, workdir: Path, new_day: date) -> dict:
     text = (result.stdout + result.stderr).strip()
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     start = next((i for i, ln in enumerate(lines) if ln.startswith("error")), None)
-    key = lines[start:start + 4] if start is not None else [ln for ln in lines if "left out" in ln]
+    said = next((i for i, ln in enumerate(lines) if "left out" in ln or "ids dropped" in ln), None)
+    key = (lines[start:start + 4] if start is not None else lines[said:said + 3] if said is not None else [])
+    message = " ".join(" / ".join(key).replace(f"{project}/", "").split())
     return {"case": name, "what": CASES[name][0], "exit": result.returncode,
-            "message": " / ".join(key)[:700] or "(no message)", "intact": before == after,
+            "message": message[:700] or "(no message)", "intact": before == after,
             "traceback": "Traceback" in text}
 
 
@@ -55,6 +57,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--only", action="append")
+    parser.add_argument("--markdown", action="store_true", help="one table row per case (the README's table)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="profiles-bad-inputs-") as tmp:
         base = Path(tmp) / "base"
@@ -67,6 +70,11 @@ def main() -> None:
         new_day = start + timedelta(days=args.days)
         for name in args.only or CASES:
             row = run_case(name, base, Path(tmp), new_day)
+            if args.markdown:
+                text = row["message"].replace("|", "\\|")
+                print(f"| {row['what']} | {row['exit']} | {text[:260] + ('…' if len(text) > 260 else '')} | "
+                      f"{'unchanged' if row['intact'] else 'updated'}{' (TRACEBACK)' if row['traceback'] else ''} |")
+                continue
             print(f"## {row['case']}\n  {row['what']}\n  exit {row['exit']}; published outputs "
                   f"{'unchanged' if row['intact'] else 'updated'}; traceback: {row['traceback']}")
             print(textwrap.indent(textwrap.fill(row["message"], 100), "  > "))

@@ -123,7 +123,7 @@ class JunkIdsConfig(SpecModel):
 
 class EventTimesConfig(SpecModel):
     """Extension: which event times are believable. Rows outside are left out of the id graph and
-    the features, and counted (a run's summary, the input's metadata, `profiles__input_days`)."""
+    the features, and counted (a run's summary, the input's metadata, `profiles__left_out`)."""
 
     not_before: date | None = Field(
         default=None, description="earliest believable event day (YYYY-MM-DD); default: partitions_start, "
