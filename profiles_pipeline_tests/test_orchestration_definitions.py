@@ -69,3 +69,19 @@ def test_workspace_validates_and_dagster_yaml_limits_the_duckdb_pool(tmp_path: P
         pools = instance.get_concurrency_config().pool_config
         assert pools.default_pool_limit == 1 and pools.pool_granularity.value == "run"
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+
+
+def test_user_text_never_goes_in_dagster_tags(tmp_path: Path) -> None:
+    """Dagster tags take 63 characters of [A-Za-z0-9_.-]; a warehouse table name is often longer
+    (it crashed the run with a tag error): the sensor's watch goes in the asset's metadata."""
+    project = tmp_path / "p"
+    shutil.copytree(REPO / "config", project, ignore=shutil.ignore_patterns("data", "output"))
+    long_name = "rudder_events_production_warehouse_database.website_events_schema_v2.identifies"
+    inputs = project / "models" / "inputs.yaml"
+    inputs.write_text(inputs.read_text().replace("rudder_events.website.identifies", long_name))
+    defs = build_definitions(project)
+    with dg.instance_for_test():
+        specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
+    identifies = specs["inputs/identifies"]
+    assert identifies.metadata["source_table"] == long_name and identifies.metadata["occurred_at"] == "timestamp"
+    assert all(len(v) <= 63 for s in specs.values() for v in s.tags.values())

@@ -51,14 +51,16 @@ def _step_asset(
 ) -> dg.AssetsDefinition:
     """One asset per step; a step with parts is a multi-asset whose parts hang off the step's
     own asset (built in the same run, so the step's sources are scanned once)."""
-    tags = {**step.tags, "profiles/kind": step.kind}
     main = dg.AssetSpec(
         key=asset_key(step),
         deps=_deps(step),
         description=step.description,
         group_name=step.group,
         kinds={graph.warehouse_kind},
-        tags=tags,
+        # Dagster tags admit 63 characters of [A-Za-z0-9_.-]: user text (a table name, an
+        # event-time expression) goes in the metadata, which takes any text.
+        tags={"profiles/kind": step.kind},
+        metadata={key.removeprefix("profiles/"): value for key, value in step.tags.items()},
     )
     parts = [
         dg.AssetSpec(

@@ -54,6 +54,11 @@ class AppDefaults(SpecModel):
         return self
 
 
+#: Keys that pb's early schemas (schema_version < 44) wrote at the top of an input, where later
+#: ones write them under `app_defaults:` (what `pb migrate` moves).
+EARLY_LAYOUT_KEYS = (*SOURCE_KEYS, "ids", "row_identifier")
+
+
 class Input(SpecModel):
     """One entry of `inputs:`."""
 
@@ -64,6 +69,18 @@ class Input(SpecModel):
     where: str | None = None
     validity_time: str | None = None
     source_metadata: dict[str, Any] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _early_layout(cls, data: Any) -> Any:
+        """An input in the early layout (`table:` and `ids:` beside `name:`) reads as the current
+        one, as `pb migrate` would rewrite it: a project of schema_version 18 runs unchanged."""
+        if not isinstance(data, dict) or "app_defaults" in data:
+            return data
+        moved = {k: data[k] for k in EARLY_LAYOUT_KEYS if k in data}
+        if not moved:
+            return data
+        return {**{k: v for k, v in data.items() if k not in moved}, "app_defaults": moved}
 
     @property
     def source_kind(self) -> str:

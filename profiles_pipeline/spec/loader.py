@@ -157,8 +157,10 @@ def _read_model_file(root: Path, rel: str, project: Project, loaded: Loaded) -> 
             continue
         for i, item in enumerate(items):
             if key == "var_groups":
-                _read_var_group(item, rel, i, project, loaded)
+                _read_var_group(item, rel, ("var_groups", i), project, loaded)
                 continue
+            if key == "models" and (inline := _inline_var_group(item)) is not None:
+                _read_var_group(inline, rel, ("models", i, "model_spec"), project, loaded)
             obj, problems = validate_item(SECTIONS[key], item, rel, (key, i))
             loaded.problems.extend(problems)
             if obj is None:
@@ -169,17 +171,43 @@ def _read_model_file(root: Path, rel: str, project: Project, loaded: Loaded) -> 
             getattr(project, key).append(obj)
 
 
-def _read_var_group(item: Any, rel: str, i: int, project: Project, loaded: Loaded) -> None:
-    """Validate the group, then each var on its own, so one bad var does not drop its siblings."""
+#: What pb's early schemas called the var kinds inside a model's `vars:`.
+_EARLY_VAR_KEYS = {"entityvar": "entity_var", "inputvar": "input_var"}
+
+
+def _inline_var_group(model: Any) -> Any:
+    """The vars a model declares in its own `model_spec.vars:` (pb's early schemas: a
+    feature_table_model listed its entity vars there; `pb migrate` moves them to a var_group),
+    as a var_group of the model's entity named `<model>_vars`, taken out of the model; None when
+    it declares none."""
+    spec = model.get("model_spec") if isinstance(model, dict) else None
+    if not isinstance(spec, dict) or not isinstance(spec.get("vars"), list):
+        return None
+    entries = spec.pop("vars")
+    renamed = []
+    for entry in entries:
+        if isinstance(entry, dict) and len(entry) == 1:
+            [(kind, body)] = entry.items()
+            if kind in _EARLY_VAR_KEYS:
+                entry = _shallow(entry, {_EARLY_VAR_KEYS[kind]: body})
+        renamed.append(entry)
+    group = _shallow(spec, {"name": f"{model.get('name')}_vars", "entity_key": spec.get("entity_key")})
+    group["vars"] = renamed
+    return group
+
+
+def _read_var_group(item: Any, rel: str, where: tuple, project: Project, loaded: Loaded) -> None:
+    """Validate the group, then each var on its own, so one bad var does not drop its siblings.
+    `where`: the group's path in the file, for messages."""
     entries = item.get("vars") if isinstance(item, dict) else None
     head = _shallow(item, {k: v for k, v in item.items() if k != "vars"}) if isinstance(entries, list) else item
-    group, problems = validate_item(VarGroup, head, rel, ("var_groups", i))
+    group, problems = validate_item(VarGroup, head, rel, where)
     loaded.problems.extend(problems)
     if group is None:
         return
     group._node = item
     for j, entry in enumerate(entries or []):
-        obj, problems = validate_item(VarEntry, entry, rel, ("var_groups", i, "vars", j))
+        obj, problems = validate_item(VarEntry, entry, rel, (*where, "vars", j))
         loaded.problems.extend(problems)
         if obj is not None:
             group.vars.append(obj)

@@ -19,6 +19,12 @@ class Materialization(OpenSpecModel):
 class EdgeSource(SpecModel):
     from_: str = Field(alias="from")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_path(cls, data: Any) -> Any:
+        """pb's early schemas list edge sources as bare paths (`- inputs/rsIdentifies`)."""
+        return {"from": data} if isinstance(data, str) else data
+
 
 class IdStitcherSpec(SpecModel):
     entity_key: str

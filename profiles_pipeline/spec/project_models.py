@@ -168,6 +168,7 @@ class ProjectConfig(SpecModel):
     name: str
     schema_version: int | None = None
     connection: str | None = None
+    profile: str | None = Field(default=None, description="the early schemas' name for `connection`")
     model_folders: list[str] = Field(default_factory=lambda: ["models"])
     entities: list[Entity] = Field(default_factory=list)
     id_types: list[IdType] = Field(default_factory=list)
@@ -198,6 +199,13 @@ class ProjectConfig(SpecModel):
     @classmethod
     def _day(cls, value: Any) -> Any:
         return _as_day(value)
+
+    @model_validator(mode="after")
+    def _profile_is_connection(self) -> ProjectConfig:
+        """`profile:` (pb's early schemas) names the connection when `connection:` is absent."""
+        if self.connection is None and self.profile is not None:
+            self.connection = self.profile
+        return self
 
     @field_validator("retention_period")
     @classmethod

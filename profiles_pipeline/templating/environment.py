@@ -56,7 +56,7 @@ class _Context(Context):
     """Notes when a template reads `end_time` so `find_references` can report it."""
 
     def resolve_or_missing(self, key: str) -> Any:
-        if key in ("end_time", "end_time_sql"):
+        if key in ("end_time", "end_time_sql", "timestamp"):
             record = RECORDING.get()
             if record is not None:
                 record.uses_end_time = True

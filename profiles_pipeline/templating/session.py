@@ -79,6 +79,7 @@ class Session:
             end_time=GoTime(ctx.end_time) if ctx.end_time is not None else None,
             end_time_sql=end_time_sql(ctx.end_time),
         )
+        names["timestamp"] = names["end_time"]  # pb's early schemas' name for end_time
         names[SESSION_KEY] = self
         return names
 
