@@ -101,3 +101,20 @@ def test_early_layout_runs_to_the_same_outputs(tmp_path: Path) -> None:
     con = duckdb.connect(str(early / "data" / "profiles.published.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM user_profile").fetchone()[0] > 0
     con.close()
+
+
+def test_python_model_types_are_named_as_such(tmp_path: Path) -> None:
+    """A Python model (pb's python_model, or a type a package registers) is a validate error
+    that names the model and says this engine does not run Python models; never skipped silently."""
+    project = tmp_path / "p"
+    shutil.copytree(REPO / "config", project, ignore=shutil.ignore_patterns("data", "output"))
+    (project / "models" / "ml.yaml").write_text(
+        "models:\n  - name: churn_model\n    model_type: python_model\n    model_spec:\n      occurred_at_col: ts\n"
+        "  - name: my_union\n    model_type: made_up_type\n    model_spec: {}\n")
+    problems = [str(p) for p in validate_project(project).problems]
+    assert any(p.startswith("models/ml.yaml:2") and "model churn_model: model_type 'python_model' is a Python "
+               "model type" in p and "does not run Python models" in p for p in problems), problems
+    assert any("model my_union: unknown model_type 'made_up_type'" in p and "python_requirements" in p
+               for p in problems), problems
+    done = profiles(project, "validate", "-p", project, "--no-warehouse")
+    assert done.returncode == 2 and "churn_model" in done.stderr and "Traceback" not in done.stderr

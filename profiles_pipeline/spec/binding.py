@@ -21,6 +21,11 @@ def _adapter(target: Any) -> TypeAdapter:
     return TypeAdapter(target)
 
 
+#: pb model types implemented in Python (pb's `python_model`, and the types Python packages listed
+#: in `python_requirements` register, e.g. profiles_rudderstack_pysql's `py_sql_model`).
+PYTHON_MODEL_TYPES = {"python_model", "py_sql_model", "common_column_union", "llm_email_gen"}
+
+
 def validate_item(target: Any, node: Any, file: str, path: tuple) -> tuple[Any, list[Problem]]:
     """Validate `node` as `target` (a model class or annotated union). On unknown keys, report
     them and retry without them, so one typo does not hide the object from later checks."""
@@ -91,12 +96,23 @@ def translate_error(err: dict, target: Any, node: Any, file: str, base: tuple) -
         return Problem(where, f"unknown key '{key}'", did_you_mean(str(key), allowed, "allowed keys"), "unknown_key")
     if kind == "missing":
         return Problem(where, f"missing required key '{key}'", _allowed_hint(owner), "missing_key")
+    named = f"model {value['name']}: " if isinstance(value, dict) and value.get("name") else ""
+    if kind == "union_tag_invalid" and str(ctx.get("tag")) in PYTHON_MODEL_TYPES:
+        return Problem(
+            where,
+            f"{named}model_type '{ctx.get('tag')}' is a Python model type (pb runs it with RudderStack's Python "
+            "library); this engine does not run Python models",
+            "remove the model, or compute its output in a sql_template model",
+            "python_model_type",
+        )
     if kind == "union_tag_invalid":
         tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
         return Problem(
             where,
-            f"unknown {ctx.get('discriminator', 'type').strip(chr(39))} '{ctx.get('tag')}'",
-            did_you_mean(str(ctx.get("tag")), tags, "known model types"),
+            f"{named}unknown {ctx.get('discriminator', 'type').strip(chr(39))} '{ctx.get('tag')}'",
+            (did_you_mean(str(ctx.get("tag")), tags, "known model types") or "")
+            + "; a type a Python package in python_requirements registers is a Python model type, "
+            "which this engine does not run",
             "unknown_model_type",
         )
     if kind == "union_tag_not_found":
