@@ -22,6 +22,8 @@ def check_refs(ctx: CheckContext) -> None:
         for var in group.variables:
             if var.from_:
                 ctx.check_path(var.loc_of("from"), var.from_)
+            if var.dependencies:
+                _dependencies(ctx, var)
     for model in p.models:
         spec = model.model_spec
         if isinstance(model, IdStitcherModel):
@@ -45,6 +47,16 @@ def check_refs(ctx: CheckContext) -> None:
                     "list inputs under edge_sources, or mark input ids with to_default_stitcher: true", "no_edges")
     for snippet in project_snippets(p):
         _template_refs(ctx, snippet)
+
+
+def _dependencies(ctx: CheckContext, var) -> None:
+    """`dependencies:` names vars of the same entity (entity vars; input vars of its `from`)."""
+    p = ctx.project
+    known = {v.name for v in p.entity_vars_for(var.entity)} if var.entity else set()
+    known |= {v.name for g in p.var_groups for v in g.variables if getattr(v, "kind", "") == "input_var"}
+    for i, name in enumerate(var.dependencies):
+        if name not in known:
+            ctx.unknown(var.loc_of("dependencies", i), f"var in dependencies of {var.name}", name, known, "vars")
 
 
 def _stitcher(ctx: CheckContext, model: IdStitcherModel) -> None:

@@ -23,6 +23,8 @@ class _VarBase(SpecModel):
     default_value: Any = None
     description: str | None = None
     window: Window | None = None
+    dependencies: list[str] = Field(
+        default_factory=list, description="vars this one reads by their bare name (pb's key): computed first")
 
     _var_group: str | None = PrivateAttr(default=None)
     _entity: str | None = PrivateAttr(default=None)
