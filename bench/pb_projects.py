@@ -26,6 +26,7 @@ from profiles_pipeline.spec import validate_project  # noqa: E402
 def kind_of(message: str) -> str:
     """A problem's message without its names and values: the kind of problem it is (an unknown
     key or model type keeps its name: that is the kind)."""
+    message = re.sub(r"^(model|input|entity var|input var) \S+: ", "", message)
     if m := re.match(r"(unknown (?:key|model_type) '[^']*')", message):
         return m.group(1)
     text = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", "…", message)

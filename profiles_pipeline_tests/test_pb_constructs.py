@@ -37,10 +37,21 @@ def project(tmp_path_factory) -> Path:
     shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
     with (root / "models" / "profiles.yaml").open("a") as f:
         f.write(DEPENDENT_VARS)
+    _rewrite(root / "pb_project.yaml", "    feature_views:\n      using_ids:\n",
+             "    feature_views:\n      name: customer_360\n      using_ids:\n        - id: user_id\n")
+    _rewrite(root / "models" / "profiles.yaml", "      feature_views:\n        - id: email\n          name: high_value_users_by_email",
+             "      feature_views:\n        using_ids:\n          - id: email\n            name: high_value_users_by_email")
+    _rewrite(root / "models" / "profiles.yaml", "}} >= 200", "}} >= 50")  # members in 5 days of sample
     assert cli("sample-data", "generate", "-p", root, "--users", 300, "--days", 5).exit_code == 0
     result = cli("run", "-p", root)
     assert result.exit_code == 0, result.stdout + result.stderr
     return root
+
+
+def _rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
 
 
 def _rows(project: Path, sql: str) -> list[tuple]:
@@ -69,3 +80,20 @@ def test_unknown_dependency_is_a_validate_error_naming_the_var(tmp_path: Path) -
     problems = [str(p) for p in validate_project(root).problems]
     assert any("dependencies of big_spender 'total_revenu'" in p and "did you mean 'total_revenue'" in p
                for p in problems), problems
+
+
+def test_feature_views_named_unnamed_and_written_as_pb_writes_them(project: Path) -> None:
+    """pb's `feature_views: {name: ..., using_ids: [...]}` on an entity (the main view named,
+    a view with no name), and a cohort's `feature_views: {using_ids: [...]}`."""
+    [(people,)] = _rows(project, "SELECT count(*) FROM user_var_table WHERE valid_at = "
+                                 "(SELECT max(valid_at) FROM user_var_table)")
+    assert _rows(project, "SELECT count(*) FROM customer_360")[0][0] == people
+    tables = {r[0] for r in _rows(project, "SELECT table_name FROM information_schema.tables")}
+    assert "user_feature_view" not in tables
+    by_user_id = _rows(project, "SELECT count(*), count(DISTINCT user_id) FROM user_feature_view_user_id")
+    expected = _rows(project, "SELECT count(DISTINCT other_id) FROM user_id_stitcher WHERE other_id_type = 'user_id'")
+    assert by_user_id[0][0] == by_user_id[0][1] == expected[0][0] > 0
+    members_emails = _rows(project, "SELECT count(DISTINCT g.other_id) FROM high_value_known_users c JOIN "
+                                    "user_id_stitcher g ON g.user_main_id = c.user_main_id AND g.other_id_type = 'email'")
+    assert members_emails[0][0] > 0
+    assert _rows(project, "SELECT count(DISTINCT email) FROM high_value_users_by_email") == members_emails

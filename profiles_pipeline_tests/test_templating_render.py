@@ -56,8 +56,9 @@ def test_end_time_format_and_sql_literal() -> None:
     ctx = make_ctx()
     assert render('{{ end_time.Format("2006-01-02 15:04:05") }}', ctx) == "2024-01-31 06:05:04"
     assert render("{{ end_time_sql }}", ctx) == "'2024-01-31 06:05:04'::timestamp"
-    # pb's early schemas called it `timestamp`
+    # pb's early schemas called it `timestamp`; bare, it stays the column name
     assert render('{{ timestamp.Format("2006-01-02 15:04:05") }}', ctx) == "2024-01-31 06:05:04"
+    assert render("max({{ timestamp }})", ctx) == "max(timestamp)"
     assert render("{{ end_time_sql }}", make_ctx(None)) == "current_timestamp()::timestamp"
 
 

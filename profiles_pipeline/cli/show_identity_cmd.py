@@ -115,7 +115,8 @@ def entity_lookup(
     with reading_adapter(loaded) as adapter:
         plan = stitcher_plan_for(loaded, adapter, name)
         found = lookup(adapter, plan, value, id_type)
-        features = _features(adapter, f"{name}_feature_view", plan.main_id_column, found.main_id)
+        features = _features(adapter, loaded.project.entity(name).feature_view_name, plan.main_id_column,
+                             found.main_id)
     if as_json:
         print_json({"entity": name, **asdict(found), "features": features})
         return

@@ -114,6 +114,7 @@ class EntityFeatures:
     using_ids: list[tuple[str, str]]  # (id type, view name)
     cohorts: list[CohortDef]
     feature_tables: list[FeatureTableDef]
+    feature_view: str = ""  # the view keyed by the main id
     #: rows dated earlier are not believed (placeholder dates): left out of every var
     not_before: datetime | None = None
 

@@ -20,7 +20,7 @@ def var_table_name(f: EntityFeatures) -> str:
 
 
 def feature_view_name(f: EntityFeatures) -> str:
-    return f"{f.entity}_feature_view"
+    return f.feature_view or f"{f.entity}_feature_view"
 
 
 def var_table_query(f: EntityFeatures, passes: dict[str, list[str]], end_time: datetime) -> exp.Select:

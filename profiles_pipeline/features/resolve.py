@@ -83,7 +83,8 @@ def resolve_entity(
         sources=sources,
         input_vars=input_vars,
         entity_vars=entity_vars,
-        using_ids=[(u.id, u.name) for u in ent.feature_views.using_ids],
+        using_ids=ent.using_id_views(),
+        feature_view=ent.feature_view_name,
         cohorts=cohorts,
         feature_tables=[resolve_feature_table(m) for m in project.models
                         if isinstance(m, FeatureTableModel) and m.model_spec.entity_key == entity],

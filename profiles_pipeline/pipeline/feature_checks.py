@@ -19,7 +19,7 @@ HISTORY_COLUMN_NAMES = ("cohort", "day", "valid_at", "members")
 
 def feature_view_checks(project: Project, entity: str) -> tuple[StepCheck, ...]:
     main_id = project.entity(entity).main_id_column
-    view = f"{entity}_feature_view"
+    view = project.entity(entity).feature_view_name
     bounds = dict(project.config.checks.max_null_rate)
 
     def unique(adapter: WarehouseAdapter, ctx: RunContext, _: StepResult | None) -> CheckOutcome:

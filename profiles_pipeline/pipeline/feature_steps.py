@@ -87,16 +87,16 @@ def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]
                 upstream |= sources.keys(var.from_)
         parts = _feature_parts(project, entity.name)
         steps.append(_step(project, features_key, "features", f"{len(parts)} features of {entity.name} "
-                           f"(entity vars, input vars) and {entity.name}_feature_view, as of the "
+                           f"(entity vars, input vars) and {entity.feature_view_name}, as of the "
                            "partition's end.", "features", upstream,
                            checks=feature_view_checks(project, entity.name)
-                           + linkage_checks(project, entity.name, f"{entity.name}_feature_view"), parts=parts,
+                           + linkage_checks(project, entity.name, entity.feature_view_name), parts=parts,
                            after=functools.partial(_describe_features, parts)))
-        for view in entity.feature_views.using_ids:
-            steps.append(_step(project, ("feature_views", view.name), "feature_view",
-                               f"Features of {entity.name} keyed by {view.id}.", "features",
+        for id_type, view_name in entity.using_id_views():
+            steps.append(_step(project, ("feature_views", view_name), "feature_view",
+                               f"Features of {entity.name} keyed by {id_type}.", "features",
                                {features_key, id_graph_keys.get(entity.name, features_key)},
-                               checks=linkage_checks(project, entity.name, view.name, view.id)))
+                               checks=linkage_checks(project, entity.name, view_name, id_type)))
         for m in project.models_of_type("feature_table_model"):
             assert isinstance(m, FeatureTableModel)
             if (m.model_spec.entity_key or entity.name) == entity.name:

@@ -75,6 +75,16 @@ class EntityCohortSpec(SpecModel):
     feature_views: list[CohortFeatureView] = Field(default_factory=list)
     validity_time: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _views_as_pb_writes_them(cls, data: Any) -> Any:
+        """pb writes a cohort's views as `feature_views: {using_ids: [...]}`; a bare list works too."""
+        if isinstance(data, dict) and isinstance(data.get("feature_views"), dict):
+            views = data["feature_views"]
+            if set(views) <= {"using_ids"}:
+                return {**data, "feature_views": views.get("using_ids") or []}
+        return data
+
     def filter_sql(self) -> str | None:
         """filter_pipeline and filter_expression as one SQL condition (templates untouched)."""
         parts = [

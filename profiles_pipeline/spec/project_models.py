@@ -65,10 +65,12 @@ class UsingId(SpecModel):
     """A feature view keyed by one id type instead of the main id."""
 
     id: str
-    name: str
+    name: str | None = Field(default=None, description="the view's name; default <entity>_feature_view_<id>")
 
 
 class FeatureViews(SpecModel):
+    name: str | None = Field(default=None, description="the main feature view's name; default "
+                             "<entity>_feature_view")
     using_ids: list[UsingId] = Field(default_factory=list)
 
 
@@ -86,6 +88,16 @@ class Entity(SpecModel):
     def main_id_column(self) -> str:
         """`id_column_name`, defaulting to `<entity>_main_id` as pb does."""
         return self.id_column_name or f"{self.name}_main_id"
+
+    @property
+    def feature_view_name(self) -> str:
+        """The feature view keyed by the main id: `feature_views.name`, else `<entity>_feature_view`."""
+        return self.feature_views.name or f"{self.name}_feature_view"
+
+    def using_id_views(self) -> list[tuple[str, str]]:
+        """(id type, view name) of every view keyed by an id type; an unnamed one is
+        `<entity>_feature_view_<id type>`."""
+        return [(u.id, u.name or f"{self.name}_feature_view_{u.id}") for u in self.feature_views.using_ids]
 
 
 class ChecksConfig(SpecModel):

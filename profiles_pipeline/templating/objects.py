@@ -88,6 +88,30 @@ class GoTime:
         return self.value.strftime("%Y-%m-%d %H:%M:%S")
 
 
+class EarlyTimestamp(str):
+    """`timestamp` in a template: pb's early schemas' name for end_time (`{{timestamp.Format(...)}}`),
+    and everywhere else what it always was, the column name `timestamp` (a bare macro argument,
+    `{{timestamp}}` in SQL), so that meaning is kept."""
+
+    def __new__(cls, end_time: datetime | None) -> EarlyTimestamp:
+        made = super().__new__(cls, "timestamp")
+        made.end_time = end_time
+        return made
+
+    def _time(self) -> GoTime:
+        if self.end_time is None:
+            import jinja2
+
+            raise jinja2.UndefinedError("'None' has no attribute 'Format'")
+        return GoTime(self.end_time)
+
+    def Format(self, layout: str) -> str:  # noqa: N802
+        return self._time().Format(layout)
+
+    def Unix(self) -> int:  # noqa: N802
+        return self._time().Unix()
+
+
 def end_time_sql(end_time: datetime | None) -> str:
     """A Snowflake-dialect timestamp literal that sqlglot transpiles to every engine.
 

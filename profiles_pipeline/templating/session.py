@@ -14,6 +14,7 @@ from profiles_pipeline.templating.environment import (
     compile_template,
 )
 from profiles_pipeline.templating.objects import (
+    EarlyTimestamp,
     EntityRef,
     GoTime,
     InputRef,
@@ -79,7 +80,7 @@ class Session:
             end_time=GoTime(ctx.end_time) if ctx.end_time is not None else None,
             end_time_sql=end_time_sql(ctx.end_time),
         )
-        names["timestamp"] = names["end_time"]  # pb's early schemas' name for end_time
+        names["timestamp"] = EarlyTimestamp(ctx.end_time)
         names[SESSION_KEY] = self
         return names
 
