@@ -14,6 +14,26 @@ from profiles_pipeline_tests.fixtures.cli.built import cli
 
 REPO = Path(__file__).resolve().parents[1]
 
+MODEL_INPUT_VARS = """
+  - name: session_vars
+    entity_key: user
+    vars:
+      - input_var:
+          name: session_rank
+          select: row_number()
+          from: models/web_sessions
+          window:
+            partition_by:
+              - anonymous_id
+            order_by:
+              - session_start desc
+      - entity_var:
+          name: last_session_events
+          select: sum(event_count)
+          from: models/web_sessions
+          where: '{{web_sessions.Var("session_rank")}} = 1'
+"""
+
 DEPENDENT_VARS = """
   - name: bare_refs
     entity_key: user
@@ -36,7 +56,7 @@ def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("constructs") / "shop"
     shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
     with (root / "models" / "profiles.yaml").open("a") as f:
-        f.write(DEPENDENT_VARS)
+        f.write(DEPENDENT_VARS + MODEL_INPUT_VARS)
     _rewrite(root / "pb_project.yaml", "    feature_views:\n      using_ids:\n",
              "    feature_views:\n      name: customer_360\n      using_ids:\n        - id: user_id\n")
     _rewrite(root / "models" / "profiles.yaml", "      feature_views:\n        - id: email\n          name: high_value_users_by_email",
@@ -97,3 +117,39 @@ def test_feature_views_named_unnamed_and_written_as_pb_writes_them(project: Path
                                     "user_id_stitcher g ON g.user_main_id = c.user_main_id AND g.other_id_type = 'email'")
     assert members_emails[0][0] > 0
     assert _rows(project, "SELECT count(DISTINCT email) FROM high_value_users_by_email") == members_emails
+
+
+def test_input_vars_on_a_sql_template_model(project: Path) -> None:
+    """An input var on a sql_template model, referenced as `{{web_sessions.Var("session_rank")}}`:
+    each anonymous id's latest session, summed per person — checked against the same sum
+    computed here from the landing zone's Parquet files."""
+    landing = project / "data" / "landing"
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{project / 'data' / 'profiles.published.duckdb'}' AS pub (READ_ONLY)")
+    expected = dict(con.execute(f"""
+        WITH events AS (
+          SELECT context_session_id, anonymous_id, timestamp FROM read_parquet('{landing}/tracks/*/*.parquet')
+          UNION ALL
+          SELECT context_session_id, anonymous_id, timestamp FROM read_parquet('{landing}/pages/*/*.parquet')),
+        sessions AS (
+          SELECT anonymous_id, min(timestamp) AS session_start, count(*) AS event_count FROM events
+          WHERE context_session_id IS NOT NULL GROUP BY context_session_id, anonymous_id),
+        latest AS (SELECT * FROM sessions QUALIFY row_number() OVER (PARTITION BY anonymous_id
+                                                                    ORDER BY session_start DESC) = 1)
+        SELECT g.user_main_id, sum(l.event_count) FROM latest l JOIN pub.user_id_stitcher g
+          ON g.other_id = l.anonymous_id AND g.other_id_type = 'anonymous_id' GROUP BY 1""").fetchall())
+    got = dict(con.execute("SELECT user_main_id, last_session_events FROM pub.user_var_table WHERE "
+                           "last_session_events IS NOT NULL AND valid_at = (SELECT max(valid_at) FROM pub.user_var_table)"
+                           ).fetchall())
+    con.close()
+    assert len(expected) > 10 and got == expected
+
+
+def test_unknown_input_var_of_a_model_is_a_validate_error(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
+    with (root / "models" / "profiles.yaml").open("a") as f:
+        f.write(MODEL_INPUT_VARS.replace('Var("session_rank")', 'Var("session_rnk")'))
+    problems = [str(p) for p in validate_project(root).problems]
+    assert any("unknown input var of 'web_sessions' 'session_rnk'" in p and "did you mean 'session_rank'" in p
+               for p in problems), problems

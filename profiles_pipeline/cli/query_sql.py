@@ -68,7 +68,7 @@ def resolve_refs(loaded, adapter, text: str) -> str:
 
     ctx = TemplateContext(end_time=default_end_time(), warehouse_type=adapter.dialect,
                           entities=[e.name for e in loaded.project.entities],
-                          inputs=[i.name for i in loaded.project.inputs],
+                          inputs=loaded.project.row_source_names(),
                           deref=lambda path: _relation(loaded, adapter, path.strip()))
     return render(text, ctx, where="the query")
 

@@ -62,7 +62,7 @@ class SnippetRenderer:
             end_time=self.end_time,
             warehouse_type=self.write,
             entities=[e.name for e in self.project.entities],
-            inputs=[i.name for i in self.project.inputs],
+            inputs=self.project.row_source_names(),
             macros=self.macros,
             var_resolver=var,
             input_var_resolver=input_var,

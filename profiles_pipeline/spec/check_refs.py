@@ -120,6 +120,11 @@ def _template_refs(ctx: CheckContext, snippet: Snippet) -> None:
         elif ref.kind == "macro":
             if ref.name not in p.macros_by_name:
                 ctx.unknown(snippet.location, "macro", ref.name, p.macros_by_name, "macros")
+        elif ref.kind == "input_var":
+            on_source = [v.name for g in p.var_groups for v in g.variables
+                         if getattr(v, "kind", "") == "input_var" and (v.from_ or "").strip("/").split("/")[-1] == ref.entity]
+            if ref.name not in on_source:
+                ctx.unknown(snippet.location, f"input var of '{ref.entity}'", ref.name, on_source, "input vars")
         elif ref.entity in ctx.entity_names and p.var(ref.entity, ref.name) is None:
             ctx.unknown(snippet.location, f"var of entity '{ref.entity}'", ref.name, [v.name for v in p.vars_for(ref.entity)], "vars")
         elif ref.entity not in ctx.entity_names and ref.kind == "var":

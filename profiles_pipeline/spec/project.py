@@ -93,6 +93,12 @@ class Project:
         """Entity vars and input vars of an entity, in declaration order across files."""
         return [v for g in self.var_groups for v in g.variables if v.entity == entity]
 
+    def row_source_names(self) -> list[str]:
+        """Names a template may use as `{{name}}` / `{{name.Var("input var")}}`: the inputs and
+        the sql_template models (pb lets input vars live on either)."""
+        names = [i.name for i in self.inputs]
+        return names + [m.name for m in self.models_of_type("sql_template") if m.name not in names]
+
     def entity_vars_for(self, entity: str) -> list[EntityVar]:
         return [v for v in self.vars_for(entity) if isinstance(v, EntityVar)]
 

@@ -60,6 +60,7 @@ def find_references(text: str | None, context: TemplateContext) -> list[Referenc
     refs = [Reference("var", name, entity) for entity, name in sorted(found.vars, key=str) if entity]
     refs += [Reference("deref", path) for path in sorted(found.derefs)]
     refs += [Reference("macro", name) for name in sorted(found.macros)]
+    refs += [Reference("input_var", name, source) for source, name in sorted(found.input_vars)]
     return refs
 
 
@@ -69,6 +70,6 @@ def template_context(project: Project) -> TemplateContext:
         end_time=datetime(2000, 1, 1),
         warehouse_type=project.sql_dialect,
         entities=[e.name for e in project.entities],
-        inputs=[i.name for i in project.inputs],
+        inputs=project.row_source_names(),
         macros={m.name: TemplateMacro(m.name, list(m.inputs), m.value) for m in project.macros},
     )
