@@ -153,3 +153,19 @@ def test_unknown_input_var_of_a_model_is_a_validate_error(tmp_path: Path) -> Non
     problems = [str(p) for p in validate_project(root).problems]
     assert any("unknown input var of 'web_sessions' 'session_rnk'" in p and "did you mean 'session_rank'" in p
                for p in problems), problems
+
+
+def test_keys_that_only_tune_pb_are_accepted(tmp_path: Path) -> None:
+    """`allow_beta:` (pb's opt-in to its betas), a model file of `optimizations:` (how pb bundles
+    statements) and the stitcher's debug-logging flags change no output: they validate."""
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
+    _rewrite(root / "pb_project.yaml", "connection: local\n", "connection: local\nallow_beta: true\n")
+    (root / "models" / "optimizations.yaml").write_text(
+        "optimizations:\n  bundle_entity_vars: true\n  bundle_entity_vars_strategy: aggressive\n")
+    _rewrite(root / "models" / "profiles.yaml", "      incremental_timedelta: 96h\n",
+             "      incremental_timedelta: 96h\n      log_direct_edge_info: true\n      log_node_metadata: true\n")
+    report = validate_project(root)
+    assert report.ok, [str(p) for p in report.problems]
+    (root / "models" / "optimizations.yaml").write_text("optimisations:\n  bundle_entity_vars: true\n")
+    assert any("unknown top-level key 'optimisations'" in str(p) for p in validate_project(root).problems)

@@ -17,6 +17,9 @@ from profiles_pipeline.spec.var_models import Macro, VarEntry, VarGroup
 from profiles_pipeline.spec.yaml_io import YamlDoc, child_line, load_yaml, node_line
 
 PROJECT_FILE = "pb_project.yaml"
+#: Top-level keys of a model file that tune how pb generates SQL (`optimizations:` bundles vars
+#: into fewer statements); they never change outputs, and this engine plans its own statements.
+HINT_SECTIONS = ("optimizations",)
 SECTIONS: dict[str, Any] = {"inputs": Input, "models": ModelDef, "var_groups": VarGroup, "macros": Macro}
 PROJECT_SHAPE = (
     "a project is a folder with pb_project.yaml (name, schema_version, connection, "
@@ -143,6 +146,8 @@ def _read_model_file(root: Path, rel: str, project: Project, loaded: Loaded) -> 
         return
     for key, items in node.items():
         line = child_line(node, key)
+        if key in HINT_SECTIONS:
+            continue
         if key not in SECTIONS:
             loaded.problems.append(
                 Problem(Location(rel, line, str(key)), f"unknown top-level key '{key}'", did_you_mean(str(key), SECTIONS, "allowed top-level keys"), "unknown_key")

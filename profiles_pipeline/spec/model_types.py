@@ -33,6 +33,9 @@ class IdStitcherSpec(SpecModel):
     materialization: Materialization | None = None
     incremental_timedelta: str | None = None
     validity_time: str | None = None
+    log_direct_edge_info: bool | None = Field(default=None, description="pb's debug logging; no effect here "
+                                              "(<stitcher>_audit and `profiles show explain` say why ids joined)")
+    log_node_metadata: bool | None = Field(default=None, description="pb's debug logging; no effect here")
 
 
 class SqlTemplateSpec(SpecModel):
