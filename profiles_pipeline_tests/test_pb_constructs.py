@@ -169,3 +169,32 @@ def test_keys_that_only_tune_pb_are_accepted(tmp_path: Path) -> None:
     assert report.ok, [str(p) for p in report.problems]
     (root / "models" / "optimizations.yaml").write_text("optimisations:\n  bundle_entity_vars: true\n")
     assert any("unknown top-level key 'optimisations'" in str(p) for p in validate_project(root).problems)
+
+
+def test_pb_cli_spellings(tmp_path: Path) -> None:
+    """pb's flags as pb users type them: -p/--pb_project_path, -c/--siteconfig_path and
+    -t/--target choosing the connection's output, -m/--model_refs, --rebase_incremental,
+    --version and `version`."""
+    from profiles_pipeline_tests.fixtures.reliability import profiles
+
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
+    site = tmp_path / "elsewhere" / "siteconfig.yaml"
+    site.parent.mkdir()
+    site.write_text(f"connections:\n  local:\n    target: dev\n    outputs:\n"
+                    f"      dev:\n        type: duckdb\n        path: {tmp_path / 'dev.duckdb'}\n"
+                    f"      prod:\n        type: duckdb\n        path: {tmp_path / 'prod.duckdb'}\n")
+    assert profiles(root, "sample-data", "generate", "-p", root, "--users", 40, "--days", 2).returncode == 0
+    done = profiles(root, "run", "--pb_project_path", root, "-c", site, "-t", "prod",
+                    "-m", "user_id_stitcher", "--rebase_incremental")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "prod.duckdb").exists() and not (tmp_path / "dev.duckdb").exists()
+    assert not (root / "data" / "profiles.duckdb").exists()
+    con = duckdb.connect(str(tmp_path / "prod.published.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM user_id_stitcher").fetchone()[0] > 0
+    con.close()
+    for args in (["--version"], ["version"]):
+        shown = profiles(root, *args)
+        assert shown.returncode == 0 and shown.stdout.startswith("profiles_pipeline "), shown
+    wrong = profiles(root, "run", "-p", root, "-c", tmp_path / "missing.yaml")
+    assert wrong.returncode == 2 and "missing.yaml does not exist" in wrong.stdout + wrong.stderr

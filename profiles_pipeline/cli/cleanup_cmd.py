@@ -8,13 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from profiles_pipeline.cli.options import JsonFlag, ProjectDir
+from profiles_pipeline.cli.options import JsonFlag, ProjectDir, SiteconfigPath, Target
 from profiles_pipeline.cli.output import console, handles_errors, print_json
 
 
 @handles_errors
 def cleanup(
     project_dir: ProjectDir = Path("."),
+    siteconfig_path: SiteconfigPath = None,
+    target: Target = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be dropped; drop nothing.")] = False,
     retention: Annotated[str | None, typer.Option("--retention", "--retention_period", help="Keep this long "
                          "instead of the project's retention_period (720h0m0s, 24h, 30d).")] = None,

@@ -8,13 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from profiles_pipeline.cli.options import EndTime, ProjectDir
+from profiles_pipeline.cli.options import EndTime, ProjectDir, SiteconfigPath, Target
 from profiles_pipeline.cli.output import console, handles_errors
 
 
 @handles_errors
 def compile_project(
     project_dir: ProjectDir = Path("."),
+    siteconfig_path: SiteconfigPath = None,
+    target: Target = None,
     end_time: EndTime = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the SQL files. "
                    "Default: <project>/output/compiled.")] = None,

@@ -28,6 +28,36 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+def _version_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"profiles_pipeline {version('profiles_pipeline')}"
+    except PackageNotFoundError:
+        return "profiles_pipeline (not installed)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(_version_text())
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(show_version: bool = typer.Option(False, "--version", "-v", is_eager=True, callback=_print_version,
+                                            help="Print the version and exit (pb's --version).")) -> None:
+    """Options before the command."""
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print the version (pb's `pb version`).
+
+    Example: profiles version
+    """
+    typer.echo(_version_text())
+
+
 app.command("init")(init_cmd.init)
 app.command("validate")(validate_cmd.validate)
 app.command("schema")(schema_cmd.schema)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from profiles_pipeline.cli.options import JsonFlag, ProjectDir
+from profiles_pipeline.cli.options import JsonFlag, ProjectDir, SiteconfigPath, Target
 from profiles_pipeline.cli.output import console, err_console, handles_errors, print_json
 
 
@@ -18,6 +18,8 @@ from profiles_pipeline.cli.output import console, err_console, handles_errors, p
 def query(
     sql: Annotated[str, typer.Argument(help="SQL in the engine's dialect (DuckDB locally).")],
     project_dir: ProjectDir = Path("."),
+    siteconfig_path: SiteconfigPath = None,
+    target: Target = None,
     as_json: JsonFlag = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (header + rows) for scripts.")] = False,
     max_rows: Annotated[int, typer.Option("--max-rows", help="Print at most this many rows; says "

@@ -11,18 +11,20 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from profiles_pipeline.cli.options import BeginTime, EndTime, ProjectDir
+from profiles_pipeline.cli.options import BeginTime, EndTime, ProjectDir, SiteconfigPath, Target
 from profiles_pipeline.cli.output import console, err_console, handles_errors
 
 
 @handles_errors
 def run(
     project_dir: ProjectDir = Path("."),
-    select: Annotated[list[str] | None, typer.Option("--select", "-s", help="Only these models "
+    siteconfig_path: SiteconfigPath = None,
+    target: Target = None,
+    select: Annotated[list[str] | None, typer.Option("--select", "-s", "--model_refs", "-m", help="Only these models "
                       "(e.g. features/user, cohorts/known_users, user_id_stitcher). Repeatable.")] = None,
     end_time: EndTime = None,
     begin_time: BeginTime = None,
-    rebase: Annotated[bool, typer.Option("--rebase", help="Rebuild everything from all stored "
+    rebase: Annotated[bool, typer.Option("--rebase", "--rebase_incremental", help="Rebuild everything from all stored "
                       "edges, every day from the first partition, in one run.")] = False,
 ) -> None:
     """Build the id graph, features, feature views and cohorts through Dagster, as of an instant:

@@ -8,13 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from profiles_pipeline.cli.options import JsonFlag, ProjectDir
+from profiles_pipeline.cli.options import JsonFlag, ProjectDir, SiteconfigPath, Target
 from profiles_pipeline.cli.output import console, err_console, handles_errors, print_json
 
 
 @handles_errors
 def validate(
     project_dir: ProjectDir = Path("."),
+    siteconfig_path: SiteconfigPath = None,
+    target: Target = None,
     as_json: JsonFlag = False,
     no_warehouse: Annotated[bool, typer.Option("--no-warehouse", help="Only check the YAML; do "
                             "not open the warehouse.")] = False,

@@ -134,17 +134,22 @@ def run_local(
     return out
 
 
+def _selects(pattern: str, path: str) -> bool:
+    """Whether `--select pattern` names step `path`: its path, or consecutive parts of it
+    (`user_id_stitcher` names identity/user_id_stitcher/edges and …/id_graph); pb's
+    `models/<name>` is `<name>`."""
+    wanted = pattern.strip("/").removeprefix("models/").split("/")
+    parts = path.split("/")
+    return any(parts[i:i + len(wanted)] == wanted for i in range(len(parts) - len(wanted) + 1))
+
+
 def _selected(graph: ProjectGraph, select: list[str] | None) -> list[Step]:
     if not select:
         return list(graph.steps)
     paths = {s.path: s for s in graph.steps}
     chosen = []
     for pattern in select:
-        hits = [
-            s
-            for p, s in paths.items()
-            if p == pattern or p.endswith("/" + pattern) or p.startswith(pattern + "/")
-        ]
+        hits = [s for p, s in paths.items() if _selects(pattern, p)]
         if not hits:
             from difflib import get_close_matches
 

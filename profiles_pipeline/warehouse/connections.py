@@ -8,6 +8,7 @@ file `<project>/data/profiles.duckdb`, announced by a one-line notice.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,8 +57,12 @@ def resolve_connection(
     *,
     target: str | None = None,
 ) -> ResolvedConnection:
-    """Find `connection_name` (with `target`, else the entry's own) in the siteconfig files."""
+    """Find `connection_name` (with `target`, else the entry's own) in the siteconfig files.
+    `siteconfig` and `target` default to $PROFILES_SITECONFIG and $PROFILES_TARGET (what the
+    CLI's -c and -t set)."""
     project_dir = Path(project_dir)
+    siteconfig = siteconfig or (Path(os.environ["PROFILES_SITECONFIG"]) if os.environ.get("PROFILES_SITECONFIG") else None)
+    target = target or os.environ.get("PROFILES_TARGET") or None
     if siteconfig is not None and not Path(siteconfig).is_file():
         raise UserError(f"siteconfig file {siteconfig} does not exist (given explicitly)")
     files = (
