@@ -198,3 +198,13 @@ def test_pb_cli_spellings(tmp_path: Path) -> None:
         assert shown.returncode == 0 and shown.stdout.startswith("profiles_pipeline "), shown
     wrong = profiles(root, "run", "-p", root, "-c", tmp_path / "missing.yaml")
     assert wrong.returncode == 2 and "missing.yaml does not exist" in wrong.stdout + wrong.stderr
+
+
+def test_problems_name_the_thing_by_its_name(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
+    _rewrite(root / "models" / "inputs.yaml", "      table: rudder_events.website.identifies\n", "")
+    _rewrite(root / "models" / "profiles.yaml", "          select: min(timestamp)\n", "          select: min(timestamp\n")
+    problems = [str(p) for p in validate_project(root).problems]
+    assert any("input identifies: app_defaults needs exactly one of table, view" in p for p in problems), problems
+    assert any("entity var first_seen_tracks: SQL does not parse" in p for p in problems), problems

@@ -34,7 +34,8 @@ def validate_item(target: Any, node: Any, file: str, path: tuple) -> tuple[Any, 
     try:
         obj = adapter.validate_python(raw)
     except ValidationError as exc:
-        problems = [translate_error(err, target, node, file, path) for err in exc.errors()]
+        subject = _subject(raw, path)
+        problems = [_named(translate_error(err, target, node, file, path), subject) for err in exc.errors()]
         extras = [tuple(e["loc"]) for e in exc.errors() if e["type"] == "extra_forbidden"]
         if not extras or len(extras) != len(exc.errors()):
             return None, problems
@@ -47,6 +48,28 @@ def validate_item(target: Any, node: Any, file: str, path: tuple) -> tuple[Any, 
         return obj, problems
     attach(obj, node, file, path)
     return obj, []
+
+
+_SECTION_NOUNS = {"inputs": "input", "models": "model", "macros": "macro", "var_groups": "var_group"}
+
+
+def _subject(raw: Any, path: tuple) -> str | None:
+    """The item being validated, named as a user names it: "input identifies", "entity var x"."""
+    if not isinstance(raw, dict):
+        return None
+    if "vars" in path and len(raw) == 1:  # a var entry: {entity_var: {name: ...}}
+        [(kind, body)] = raw.items()
+        name = body.get("name") if isinstance(body, dict) else None
+        return f"{str(kind).replace('_', ' ')} {name}" if name else None
+    noun = _SECTION_NOUNS.get(str(path[0])) if path else None
+    name = raw.get("name")
+    return f"{noun} {name}" if noun and name else None
+
+
+def _named(problem: Problem, subject: str | None) -> Problem:
+    if subject is None or problem.message.startswith(subject):
+        return problem
+    return Problem(problem.location, f"{subject}: {problem.message}", problem.hint, problem.code, problem.extra)
 
 
 def _without(raw: Any, locs: list[tuple]) -> Any:
@@ -96,11 +119,10 @@ def translate_error(err: dict, target: Any, node: Any, file: str, base: tuple) -
         return Problem(where, f"unknown key '{key}'", did_you_mean(str(key), allowed, "allowed keys"), "unknown_key")
     if kind == "missing":
         return Problem(where, f"missing required key '{key}'", _allowed_hint(owner), "missing_key")
-    named = f"model {value['name']}: " if isinstance(value, dict) and value.get("name") else ""
     if kind == "union_tag_invalid" and str(ctx.get("tag")) in PYTHON_MODEL_TYPES:
         return Problem(
             where,
-            f"{named}model_type '{ctx.get('tag')}' is a Python model type (pb runs it with RudderStack's Python "
+            f"model_type '{ctx.get('tag')}' is a Python model type (pb runs it with RudderStack's Python "
             "library); this engine does not run Python models",
             "remove the model, or compute its output in a sql_template model",
             "python_model_type",
@@ -109,7 +131,7 @@ def translate_error(err: dict, target: Any, node: Any, file: str, base: tuple) -
         tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
         return Problem(
             where,
-            f"{named}unknown {ctx.get('discriminator', 'type').strip(chr(39))} '{ctx.get('tag')}'",
+            f"unknown {ctx.get('discriminator', 'type').strip(chr(39))} '{ctx.get('tag')}'",
             (did_you_mean(str(ctx.get("tag")), tags, "known model types") or "")
             + "; a type a Python package in python_requirements registers is a Python model type, "
             "which this engine does not run",
@@ -128,7 +150,8 @@ def translate_error(err: dict, target: Any, node: Any, file: str, base: tuple) -
             where, f"'{key}' must be {expected}, got {_describe(value)}", _shape_hint(kind, key), "wrong_type"
         )
     message = err["msg"].removeprefix("Value error, ")
-    return Problem(where, f"{key}: {message}" if key is not None and not isinstance(key, int) else message, None, "invalid")
+    keyed = key is not None and not isinstance(key, int) and not message.startswith(f"{key} ")
+    return Problem(where, f"{key}: {message}" if keyed else message, None, "invalid")
 
 
 def _describe(value: Any) -> str:

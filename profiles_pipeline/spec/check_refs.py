@@ -108,7 +108,8 @@ def _template_refs(ctx: CheckContext, snippet: Snippet) -> None:
     p = ctx.project
     refs = ctx.refs(snippet.text)
     if isinstance(refs, Exception):
-        ctx.add(snippet.location, f"template does not parse: {refs}", "check {{ }} / {% %} pairs and quotes", "bad_template")
+        named = f"{snippet.subject}: " if snippet.subject else ""
+        ctx.add(snippet.location, f"{named}template does not parse: {refs}", "check {{ }} / {% %} pairs and quotes", "bad_template")
         return
     for ref in refs:
         if ref.kind == "deref":

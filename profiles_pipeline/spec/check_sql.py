@@ -23,4 +23,5 @@ def check_sql(ctx: CheckContext) -> None:
         where = snippet.location
         if isinstance(snippet.raw_value, LiteralScalarString | FoldedScalarString) and where.line:
             where = Location(where.file, where.line + line_in_snippet, where.yaml_path)
-        ctx.add(where, f"SQL does not parse ({dialect}): {message}", f"snippet: {snippet.text.strip()[:120]}", "bad_sql")
+        named = f"{snippet.subject}: " if snippet.subject else ""
+        ctx.add(where, f"{named}SQL does not parse ({dialect}): {message}", f"snippet: {snippet.text.strip()[:120]}", "bad_sql")

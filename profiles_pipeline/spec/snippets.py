@@ -28,6 +28,17 @@ class Snippet:
     index: int | None = None
     var: EntityVar | InputVar | None = None
     model: Any = None
+    #: what holds the snippet, by name, for messages ("input identifies", "id type email")
+    holder: str | None = None
+
+    @property
+    def subject(self) -> str | None:
+        """The thing the snippet belongs to, named as a user names it."""
+        if self.var is not None:
+            return f"{self.var.kind.replace('_', ' ')} {self.var.name}"
+        if self.model is not None:
+            return f"model {self.model.name}"
+        return self.holder
 
     @property
     def location(self) -> Location:
@@ -45,16 +56,17 @@ class Snippet:
 
 def project_snippets(project: Project) -> Iterator[Snippet]:
     for inp in project.inputs:
+        holder = f"input {inp.name}"
         if inp.where:
-            yield Snippet(inp, "where", inp.where, "condition")
+            yield Snippet(inp, "where", inp.where, "condition", holder=holder)
         if inp.app_defaults.where:
-            yield Snippet(inp.app_defaults, "where", inp.app_defaults.where, "condition")
+            yield Snippet(inp.app_defaults, "where", inp.app_defaults.where, "condition", holder=holder)
         for id_ in inp.app_defaults.ids:
-            yield Snippet(id_, "select", id_.select, "expression")
+            yield Snippet(id_, "select", id_.select, "expression", holder=holder)
     for id_type in project.id_types:
         for flt in id_type.filters:
             if flt.sql is not None:
-                yield Snippet(flt.sql, "select", flt.sql.select, "expression")
+                yield Snippet(flt.sql, "select", flt.sql.select, "expression", holder=f"id type {id_type.name}")
     for group in project.var_groups:
         for var in group.variables:
             yield from _var_snippets(var)
