@@ -208,3 +208,55 @@ def test_problems_name_the_thing_by_its_name(tmp_path: Path) -> None:
     problems = [str(p) for p in validate_project(root).problems]
     assert any("input identifies: app_defaults needs exactly one of table, view" in p for p in problems), problems
     assert any("entity var first_seen_tracks: SQL does not parse" in p for p in problems), problems
+
+
+DEREF_ORDERS = """
+  - name: paid_orders
+    model_type: sql_template
+    model_spec:
+      materialization:
+        output_type: ephemeral
+      occurred_at_col: timestamp
+      ids:
+        - select: user_id
+          type: user_id
+          entity: user
+        - select: anonymous_id
+          type: anonymous_id
+          entity: user
+        - select: lower(context_traits_email)
+          type: email
+          entity: user
+      single_sql: |
+        select order_id, user_id, anonymous_id, context_traits_email, timestamp, revenue
+        from {{ this.DeRef("inputs/order_completed") }}
+"""
+DEREF_VARS = """
+  - name: deref_vars
+    entity_key: user
+    vars:
+      - entity_var:
+          name: orders_via_deref
+          select: count(distinct order_id)
+          from: models/paid_orders
+"""
+
+
+def test_deref_of_an_input_applies_its_where(tmp_path: Path) -> None:
+    """`this.DeRef("inputs/order_completed")` reads the input's rows as the input defines them:
+    its `where:` applied (it was ignored: filtered rows reached models and the id graph)."""
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
+    _rewrite(root / "models" / "inputs.yaml", "    where: revenue > 0", "    where: revenue > 60")
+    text = (root / "models" / "profiles.yaml").read_text()
+    text = text.replace("\nvar_groups:\n", DEREF_ORDERS + "\nvar_groups:\n", 1) + DEREF_VARS
+    (root / "models" / "profiles.yaml").write_text(text)
+    assert cli("sample-data", "generate", "-p", root, "--users", 300, "--days", 5).exit_code == 0
+    result = cli("run", "-p", root)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    [(small,)] = duckdb.sql(f"SELECT count(*) FROM read_parquet('{root}/data/landing/order_completed/*/*.parquet') "
+                            "WHERE revenue <= 60").fetchall()
+    assert small > 0, "the where must remove some orders for this test to mean anything"
+    rows = _rows(root, "SELECT user_main_id, coalesce(orders_via_deref, 0), order_count FROM user_var_table "
+                       "WHERE valid_at = (SELECT max(valid_at) FROM user_var_table) AND order_count > 0")
+    assert rows and all(via == direct for _, via, direct in rows), rows[:5]

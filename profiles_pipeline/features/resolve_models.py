@@ -10,7 +10,7 @@ from profiles_pipeline.errors import UserError
 from profiles_pipeline.features.definitions import CohortDef, FeatureTableDef, Source, SqlModelDef
 from profiles_pipeline.features.ordering import order
 from profiles_pipeline.features.relations import input_relation_sql
-from profiles_pipeline.features.render import SnippetRenderer, replace_derefs
+from profiles_pipeline.features.render import SOURCE_ALIAS, SnippetRenderer, replace_derefs
 from profiles_pipeline.features.snippets import timestamp_literal
 from profiles_pipeline.spec.input_models import Input, InputId
 from profiles_pipeline.spec.model_types import (
@@ -84,14 +84,25 @@ def model_relation(model: SqlModelDef) -> exp.Expression:
 def _deref(project, adapter, r, path: str, defs: dict[str, SqlModelDef], owner, id_graphs: dict[str, str]) -> exp.Expression:
     target = project.resolve(path)
     if isinstance(target, Input):
-        rel = input_relation_sql(adapter, project, target)
-        return point_in_time(rel, target.occurred_at, r)
+        return _input_rows(target, input_relation_sql(adapter, project, target), r)
     if isinstance(target, SqlTemplateModel) and target.name in defs:
         return model_relation(defs[target.name])
     if isinstance(target, IdStitcherModel):
         return exp.to_table(id_graphs.get(target.name, target.name))
     raise UserError(f"{owner.location}: {owner.name}: this.DeRef(\"{path}\") names nothing this engine "
                     "can read (use inputs/<name> or models/<sql_template or id_stitcher name>)")
+
+
+def _input_rows(target: Input, relation: exp.Expression, r: SnippetRenderer) -> exp.Expression:
+    """An input's rows as `this.DeRef("inputs/x")` reads them: its `where:` applied (pb's
+    meaning: an input's rows are the filtered ones), as of end_time."""
+    if target.where_sql:
+        cond = r.render(target.where_sql, target.location, f"where of input {target.name}").tree
+        source = relation.copy()
+        alias = exp.TableAlias(this=exp.to_identifier(SOURCE_ALIAS))
+        source.set("alias", alias)
+        relation = exp.select("*").from_(source).where(cond).subquery()
+    return point_in_time(relation, target.occurred_at, r)
 
 
 def resolve_source(
