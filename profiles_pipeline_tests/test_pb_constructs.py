@@ -260,3 +260,13 @@ def test_deref_of_an_input_applies_its_where(tmp_path: Path) -> None:
     rows = _rows(root, "SELECT user_main_id, coalesce(orders_via_deref, 0), order_count FROM user_var_table "
                        "WHERE valid_at = (SELECT max(valid_at) FROM user_var_table) AND order_count > 0")
     assert rows and all(via == direct for _, via, direct in rows), rows[:5]
+
+
+def test_a_remote_package_is_a_validate_error_saying_how_to_vendor_it(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
+    with (root / "pb_project.yaml").open("a") as f:
+        f.write("packages:\n  - name: corelib\n    url: https://github.com/rudderlabs/profiles-corelib/tag/schema_44\n")
+    [problem] = [str(p) for p in validate_project(root).problems]
+    assert "package corelib comes from https://github.com/rudderlabs/profiles-corelib/tag/schema_44" in problem
+    assert "git clone https://github.com/rudderlabs/profiles-corelib packages/corelib" in problem

@@ -18,6 +18,7 @@ PB_PATHS = ("inputs", "models")
 
 def check_refs(ctx: CheckContext) -> None:
     p = ctx.project
+    _packages(ctx)
     for group in p.var_groups:
         for var in group.variables:
             if var.from_:
@@ -47,6 +48,18 @@ def check_refs(ctx: CheckContext) -> None:
                     "list inputs under edge_sources, or mark input ids with to_default_stitcher: true", "no_edges")
     for snippet in project_snippets(p):
         _template_refs(ctx, snippet)
+
+
+def _packages(ctx: CheckContext) -> None:
+    """pb fetches `packages:` from git; this engine reads only what is in the project folder."""
+    config = ctx.project.config
+    for i, package in enumerate(config.packages):
+        extra = package.model_extra or {}
+        url, name = str(extra.get("url") or ""), extra.get("name") or f"#{i + 1}"
+        if url.startswith(("http://", "https://", "git@", "git://", "ssh://")):
+            ctx.add(config.loc_of("packages", i), f"package {name} comes from {url}: this engine does not fetch "
+                    "packages", f"clone it into the project (git clone {url.split('/tag/')[0]} packages/{name}) "
+                    "and copy its models into a folder listed in model_folders", "remote_package")
 
 
 def _dependencies(ctx: CheckContext, var) -> None:
