@@ -270,3 +270,16 @@ def test_a_remote_package_is_a_validate_error_saying_how_to_vendor_it(tmp_path: 
     [problem] = [str(p) for p in validate_project(root).problems]
     assert "package corelib comes from https://github.com/rudderlabs/profiles-corelib/tag/schema_44" in problem
     assert "git clone https://github.com/rudderlabs/profiles-corelib packages/corelib" in problem
+
+
+def test_a_model_named_like_a_keyword_is_a_validate_error(tmp_path: Path) -> None:
+    """A cohort named `order` broke the run (`CREATE OR REPLACE VIEW order`): validate says so,
+    with the line and a name that works."""
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
+    path = root / "models" / "profiles.yaml"
+    path.write_text(path.read_text().replace("known_users", "order"))
+    problems = [p for p in validate_project(root).problems if p.code == "bad_name"]
+    assert [str(p) for p in problems] == [
+        "models/profiles.yaml:44 at models[2].name: model 'order': the name is not usable as a table name "
+        "(an SQL keyword, or not a plain identifier) (rename it, e.g. order_model)"]

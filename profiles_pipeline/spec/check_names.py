@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -33,6 +34,42 @@ def check_names(ctx: CheckContext) -> None:
     _dialect(ctx)
     _id_types(ctx)
     _entities(ctx)
+    _relation_names(ctx)
+
+
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@functools.cache
+def _reserved_words() -> frozenset[str]:
+    """Words the embedded engine (DuckDB) reserves: a table named so breaks unquoted SQL."""
+    import duckdb
+
+    rows = duckdb.sql("SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'").fetchall()
+    return frozenset(r[0].lower() for r in rows)
+
+
+def _is_plain_name(name: str) -> bool:
+    """Whether `name` can be a table name as generated SQL writes it: a plain identifier that
+    is not a reserved word (`order`, `group`, `select`)."""
+    return bool(_PLAIN.match(name)) and name.lower() not in _reserved_words()
+
+
+def _relation_names(ctx: CheckContext) -> None:
+    """Models and views become tables and views named after them: a keyword (`order`) or a name
+    with spaces breaks the SQL built around it."""
+    p = ctx.project
+    for model in p.models:
+        if not _is_plain_name(model.name):
+            ctx.add(model.loc_of("name"), f"model '{model.name}': the name is not usable as a table name "
+                    "(an SQL keyword, or not a plain identifier)", f"rename it, e.g. {model.name}_model", "bad_name")
+    for entity in p.entities:
+        names = [entity.feature_view_name, *(n for _, n in entity.using_id_views())]
+        for name in names:
+            if not _is_plain_name(name):
+                ctx.add(entity.loc_of("feature_views"), f"feature view '{name}' of entity '{entity.name}': the name "
+                        "is not usable as a view name (an SQL keyword, or not a plain identifier)",
+                        f"rename it, e.g. {name}_view", "bad_name")
 
 
 def _duplicates(ctx: CheckContext, what: str, items: Iterable) -> None:
