@@ -283,3 +283,36 @@ def test_a_model_named_like_a_keyword_is_a_validate_error(tmp_path: Path) -> Non
     assert [str(p) for p in problems] == [
         "models/profiles.yaml:44 at models[2].name: model 'order': the name is not usable as a table name "
         "(an SQL keyword, or not a plain identifier) (rename it, e.g. order_model)"]
+
+
+PBREF = Path(__file__).parent / "fixtures" / "pbref" / "unlisted_id_type"
+
+
+def test_an_id_type_the_entity_does_not_list_is_left_out_as_pb_does(tmp_path: Path) -> None:
+    """pb itself is the oracle (fixtures/pbref/unlisted_id_type): the project runs, the id graph
+    has no email, the email-only row counts for nobody; validate lists the ignored id."""
+    import csv
+
+    project = tmp_path / "probe"
+    shutil.copytree(PBREF / "project", project)
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{PBREF / 'orders.csv'}')")
+    report = validate_project(project)
+    assert report.ok and report.summary["ignored_ids"] == ["orders.email (email, entity user)"], report.summary
+    result = cli("run", "-p", project)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    with open(PBREF / "pb_out" / "user_default_id_stitcher.csv") as f:
+        pb_graph = list(csv.DictReader(f))
+    user_of = {r["user_main_id"]: r["other_id"] for r in pb_graph}
+    with open(PBREF / "pb_out" / "user_feature_view.csv") as f:
+        pb = {user_of[r["user_main_id"]]: (r["n_orders"], r["first_order_at"], r["last_order_at"])
+              for r in csv.DictReader(f)}
+    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
+    graph = con.execute("SELECT other_id, other_id_type FROM user_default_id_stitcher ORDER BY 1").fetchall()
+    ours = {u: (str(n), str(a), str(b)) for u, n, a, b in con.execute(
+        "SELECT g.other_id, f.n_orders, f.first_order_at, f.last_order_at FROM user_feature_view f "
+        "JOIN user_default_id_stitcher g ON g.user_main_id = f.user_main_id").fetchall()}
+    con.close()
+    assert graph == sorted((r["other_id"], r["other_id_type"]) for r in pb_graph)
+    assert ours == pb and pb["u1"][0] == "4"

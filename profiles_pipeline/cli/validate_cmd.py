@@ -61,7 +61,9 @@ def _summary(summary: dict, project_dir: Path, warehouse) -> Table:
 
     table = Table(title=f"Project {summary.get('name', project_dir)} is valid", show_header=False)
     for key, value in summary.items():
-        if key != "name":
+        if key == "ignored_ids":
+            table.add_row("ids left out", f"{_figure(value)} (as pb does: their entity does not list their type)")
+        elif key != "name":
             table.add_row(key.replace("_", " "), _figure(value))
     if warehouse is None:
         table.add_row("warehouse", "not checked (--no-warehouse)")
@@ -82,4 +84,6 @@ def _summary(summary: dict, project_dir: Path, warehouse) -> Table:
 def _figure(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items()) or "none"
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
     return str(value)

@@ -140,7 +140,8 @@ def resolve_source(
 
 def _ids(r: SnippetRenderer, ids: list[InputId], id_types: list[str], where) -> list[tuple[exp.Expression, str]]:
     rank = {t: i for i, t in enumerate(id_types)}
-    ordered = sorted(ids, key=lambda i: rank.get(i.type, len(rank)))
+    # an id of a type the entity does not list is left out, as pb leaves it out
+    ordered = sorted((i for i in ids if not rank or i.type in rank), key=lambda i: rank[i.type] if rank else 0)
     return [(r.render(i.select, where, f"ids select {i.select}").tree, i.type) for i in ordered]
 
 

@@ -172,9 +172,7 @@ def _input_id(ctx: CheckContext, id_) -> None:
     if id_.entity not in ctx.entity_names:
         ctx.unknown(id_.loc_of("entity"), "entity", id_.entity, ctx.entity_names, "entities")
         return
-    entity_types = _entity_types(ctx, id_.entity) or []
     if id_.type not in ctx.id_type_names:
         _id_type(ctx, id_.loc_of("type"), id_.type)
-    elif id_.type not in entity_types:
-        ctx.add(id_.loc_of("type"), f"id type '{id_.type}' is not listed in the id_types of entity '{id_.entity}'",
-                f"add it to entities[{id_.entity}].id_types in pb_project.yaml", "unknown_id_types")
+    # An id of a type the entity does not list is ignored, as pb ignores it (validate's summary
+    # lists them: `ignored_ids`).

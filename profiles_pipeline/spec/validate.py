@@ -82,4 +82,15 @@ def summarize(project: Project) -> dict:
         "cohorts": len(cohorts),
         "feature_views": views,
         "files": len(project.files),
+        **({"ignored_ids": ignored} if (ignored := ignored_ids(project)) else {}),
     }
+
+
+def ignored_ids(project: Project) -> list[str]:
+    """Ids whose type their entity does not list in its id_types: pb leaves them out of the id
+    graph and of every join, and so does this engine (`<input>.<select> (<type>)`)."""
+    listed = {e.name: set(e.id_types) for e in project.entities}
+    sources = [(i.name, i.app_defaults.ids) for i in project.inputs]
+    sources += [(m.name, m.model_spec.ids) for m in project.models if m.model_type == "sql_template"]
+    return [f"{name}.{i.select} ({i.type}, entity {i.entity})" for name, ids in sources for i in ids
+            if i.entity in listed and listed[i.entity] and i.type not in listed[i.entity]]
