@@ -118,3 +118,24 @@ def test_python_model_types_are_named_as_such(tmp_path: Path) -> None:
                for p in problems), problems
     done = profiles(project, "validate", "-p", project, "--no-warehouse")
     assert done.returncode == 2 and "churn_model" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_inline_macros_and_macros_declared_twice_alike(tmp_path: Path) -> None:
+    """pb's sample projects declare macros inside a feature_table_model's model_spec, and the
+    same macro twice in one file: both read as one project macro; two different definitions
+    under one name stay an error."""
+    project = early_copy(tmp_path / "early")
+    macro = {"name": "days_to_end", "inputs": ["column"], "value": "datediff(day, {{column}}, {{end_time_sql}})"}
+
+    def inline(doc: dict) -> None:
+        table = next(m for m in doc["models"] if m["model_type"] == "feature_table_model")
+        table["model_spec"]["macros"] = [dict(macro)]
+
+    _edit(project / "models" / "profiles.yaml", inline)
+    macros = project / "models" / "macros.yaml"
+    _edit(macros, lambda doc: doc["macros"].append(dict(macro)))
+    report = validate_project(project)
+    assert report.ok, [str(p) for p in report.problems]
+    assert [m.name for m in report.project.macros].count("days_to_end") == 2
+    macros.write_text(macros.read_text().replace("{{end_time_sql}})", "current_date)"))
+    assert any("duplicate macro 'days_to_end'" in str(p) for p in validate_project(project).problems)

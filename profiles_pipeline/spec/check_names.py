@@ -28,7 +28,7 @@ def check_names(ctx: CheckContext) -> None:
     _duplicates(ctx, "id type", p.id_types)
     _duplicates(ctx, "input", p.inputs)
     _duplicates(ctx, "model", p.models)
-    _duplicates(ctx, "macro", p.macros)
+    _duplicates(ctx, "macro", p.macros, same=lambda a, b: (a.inputs, a.value) == (b.inputs, b.value))
     for entity in p.entities:
         _duplicates(ctx, f"var of entity '{entity.name}'", p.vars_for(entity.name))
     _dialect(ctx)
@@ -72,9 +72,13 @@ def _relation_names(ctx: CheckContext) -> None:
                         f"rename it, e.g. {name}_view", "bad_name")
 
 
-def _duplicates(ctx: CheckContext, what: str, items: Iterable) -> None:
+def _duplicates(ctx: CheckContext, what: str, items: Iterable, same=None) -> None:
+    """Two items with one name are an error, unless `same` says they are the same definition
+    (a macro declared twice alike, as pb's sample projects do, is one macro)."""
     first: dict[str, object] = {}
     for item in items:
+        if item.name in first and same is not None and same(first[item.name], item):
+            continue
         if item.name in first:
             earlier = first[item.name].location  # type: ignore[attr-defined]
             ctx.add(

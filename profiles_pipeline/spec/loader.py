@@ -166,6 +166,8 @@ def _read_model_file(root: Path, rel: str, project: Project, loaded: Loaded) -> 
                 continue
             if key == "models" and (inline := _inline_var_group(item)) is not None:
                 _read_var_group(inline, rel, ("models", i, "model_spec"), project, loaded)
+            if key == "models":
+                _read_inline_macros(item, rel, i, project, loaded)
             obj, problems = validate_item(SECTIONS[key], item, rel, (key, i))
             loaded.problems.extend(problems)
             if obj is None:
@@ -199,6 +201,19 @@ def _inline_var_group(model: Any) -> Any:
     group = _shallow(spec, {"name": f"{model.get('name')}_vars", "entity_key": spec.get("entity_key")})
     group["vars"] = renamed
     return group
+
+
+def _read_inline_macros(model: Any, rel: str, i: int, project: Project, loaded: Loaded) -> None:
+    """Macros a model declares in its own `model_spec.macros:` (pb's early schemas) are the
+    project's macros, taken out of the model."""
+    spec = model.get("model_spec") if isinstance(model, dict) else None
+    if not isinstance(spec, dict) or not isinstance(spec.get("macros"), list):
+        return
+    for j, item in enumerate(spec.pop("macros")):
+        obj, problems = validate_item(SECTIONS["macros"], item, rel, ("models", i, "model_spec", "macros", j))
+        loaded.problems.extend(problems)
+        if obj is not None:
+            project.macros.append(obj)
 
 
 def _read_var_group(item: Any, rel: str, where: tuple, project: Project, loaded: Loaded) -> None:
