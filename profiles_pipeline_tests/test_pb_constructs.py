@@ -34,6 +34,16 @@ MODEL_INPUT_VARS = """
           where: '{{web_sessions.Var("session_rank")}} = 1'
 """
 
+COHORT_TABLE = """
+  - name: known_user_profile
+    model_type: feature_table_model
+    model_spec:
+      entity_cohort: models/known_users
+      features:
+        - first_seen
+        - total_revenue
+"""
+
 DEPENDENT_VARS = """
   - name: bare_refs
     entity_key: user
@@ -55,6 +65,8 @@ DEPENDENT_VARS = """
 def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("constructs") / "shop"
     shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
+    path = root / "models" / "profiles.yaml"
+    path.write_text(path.read_text().replace("\nvar_groups:\n", COHORT_TABLE + "\nvar_groups:\n", 1))
     with (root / "models" / "profiles.yaml").open("a") as f:
         f.write(DEPENDENT_VARS + MODEL_INPUT_VARS)
     _rewrite(root / "pb_project.yaml", "    feature_views:\n      using_ids:\n",
@@ -316,3 +328,11 @@ def test_an_id_type_the_entity_does_not_list_is_left_out_as_pb_does(tmp_path: Pa
     con.close()
     assert graph == sorted((r["other_id"], r["other_id_type"]) for r in pb_graph)
     assert ours == pb and pb["u1"][0] == "4"
+
+
+def test_a_feature_table_of_a_cohort_holds_its_members(project: Path) -> None:
+    """pb's feature_table_model with `entity_cohort:` instead of `entity_key:`."""
+    members = _rows(project, "SELECT user_main_id, first_seen, total_revenue FROM known_users ORDER BY 1")
+    assert members and _rows(project, "SELECT user_main_id, first_seen, total_revenue FROM known_user_profile "
+                                      "ORDER BY 1") == members
+    assert len(members) < _rows(project, "SELECT count(*) FROM customer_360")[0][0]

@@ -98,6 +98,7 @@ class FeatureTableDef:
     name: str
     features: list[str]
     location: Location
+    cohort: str | None = None  # the table holds this cohort's members only
 
 
 @dataclass

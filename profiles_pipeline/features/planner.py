@@ -7,6 +7,7 @@ from datetime import datetime
 from profiles_pipeline.features.definitions import EntityFeatures, SqlModelDef
 from profiles_pipeline.features.ordering import order
 from profiles_pipeline.features.outputs import (
+    cohort_condition,
     cohort_query,
     feature_columns,
     feature_view_name,
@@ -124,9 +125,13 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
     for id_type, name in f.using_ids:
         b.add(name, "id_view", "view", id_view_query(f, view, id_type, entity_features), [view, f.id_graph],
               f.entity, f"features of {f.entity} keyed by {id_type} (one row per {id_type} value)")
+    cohorts_by_name = {c.name: c for c in f.cohorts}
     for t in f.feature_tables:
-        b.add(t.name, "feature_table", "table", select_features(var_table, f.main_id, t.features, end_time), [var_table],
-              f.entity, f"feature table: {', '.join(t.features)}")
+        query = select_features(var_table, f.main_id, t.features, end_time)
+        if t.cohort and (cond := cohort_condition(f, cohorts_by_name[t.cohort])) is not None:
+            query = query.where(cond)
+        b.add(t.name, "feature_table", "table", query, [var_table], f.entity,
+              f"feature table: {', '.join(t.features)}" + (f" (members of {t.cohort})" if t.cohort else ""))
     by_name = {c.name: c for c in f.cohorts}
     for name in order({c.name: {c.parent} if c.parent else set() for c in f.cohorts}, "cohorts"):
         c = by_name[name]

@@ -87,7 +87,7 @@ def resolve_entity(
         feature_view=ent.feature_view_name,
         cohorts=cohorts,
         feature_tables=[resolve_feature_table(m) for m in project.models
-                        if isinstance(m, FeatureTableModel) and m.model_spec.entity_key == entity],
+                        if isinstance(m, FeatureTableModel) and project.feature_table_entity(m) == entity],
         not_before=datetime.combine(project.config.believable_from, time.min),
     )
     _check_cohorts(features)

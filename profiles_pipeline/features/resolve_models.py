@@ -172,4 +172,4 @@ def resolve_cohort(project: Project, r: SnippetRenderer, m: EntityCohortModel, e
 
 def resolve_feature_table(m: FeatureTableModel) -> FeatureTableDef:
     names = [f.strip("/").split("/")[-1] for f in m.model_spec.features]
-    return FeatureTableDef(name=m.name, features=names, location=m.location)
+    return FeatureTableDef(name=m.name, features=names, location=m.location, cohort=m.cohort)

@@ -99,7 +99,7 @@ def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]
                                checks=linkage_checks(project, entity.name, view_name, id_type)))
         for m in project.models_of_type("feature_table_model"):
             assert isinstance(m, FeatureTableModel)
-            if (m.model_spec.entity_key or entity.name) == entity.name:
+            if (project.feature_table_entity(m) or entity.name) == entity.name:
                 steps.append(_step(project, ("feature_tables", m.name), "features",
                                    f"Feature table {m.name}: {', '.join(m.model_spec.features)}.",
                                    "features", {features_key}, checks=linkage_checks(project, entity.name, m.name)))

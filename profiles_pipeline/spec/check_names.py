@@ -149,7 +149,14 @@ def _entities(ctx: CheckContext) -> None:
         if isinstance(model, SqlTemplateModel):
             for id_ in spec.ids:
                 _input_id(ctx, id_)
-        if isinstance(model, IdStitcherModel | FeatureTableModel | PropensityModel) and spec.entity_key not in ctx.entity_names:
+        if isinstance(model, FeatureTableModel) and spec.entity_key is None:
+            if spec.entity_cohort is None:
+                ctx.add(spec.location, f"model {model.name}: a feature_table_model needs entity_key or entity_cohort",
+                        "e.g. entity_key: user", "missing_key")
+            elif model.cohort not in {m.name for m in p.models_of_type("entity_cohort")}:
+                ctx.unknown(spec.loc_of("entity_cohort"), "cohort", spec.entity_cohort,
+                            [f"models/{m.name}" for m in p.models_of_type("entity_cohort")], "models")
+        elif isinstance(model, IdStitcherModel | FeatureTableModel | PropensityModel) and spec.entity_key not in ctx.entity_names:
             ctx.unknown(spec.loc_of("entity_key"), "entity", spec.entity_key, ctx.entity_names, "entities")
         if isinstance(model, IdStitcherModel) and spec.main_id_type:
             entity_types = _entity_types(ctx, spec.entity_key)

@@ -32,10 +32,15 @@ def check_refs(ctx: CheckContext) -> None:
         elif isinstance(model, EntityCohortModel):
             _cohort(ctx, model)
         elif isinstance(model, FeatureTableModel):
-            known = {v.name for v in p.entity_vars_for(spec.entity_key)}
+            entity = p.feature_table_entity(model)
+            if entity is None:
+                continue
+            known = {v.name for v in p.entity_vars_for(entity)}
+            known |= {v.name for g in p.var_groups if model.cohort and g.entity_cohort
+                      and g.entity_cohort.strip("/").split("/")[-1] == model.cohort for v in g.variables}
             for i, feature in enumerate(spec.features):
-                if feature not in known:
-                    ctx.unknown(spec.loc_of("features", i), f"feature (entity var of '{spec.entity_key}')", feature, known, "vars")
+                if feature.strip("/").split("/")[-1] not in known:
+                    ctx.unknown(spec.loc_of("features", i), f"feature (entity var of '{entity}')", feature, known, "vars")
         elif isinstance(model, PropensityModel):
             _propensity(ctx, model)
     for entity in p.entities:

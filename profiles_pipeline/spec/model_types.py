@@ -108,7 +108,9 @@ def expression_sql(expr: Any) -> str:
 
 
 class FeatureTableSpec(SpecModel):
-    entity_key: str
+    entity_key: str | None = None
+    entity_cohort: str | None = Field(default=None, description="a cohort (models/<name>): the table holds its "
+                                      "members only; its entity is the cohort's")
     features: list[str]
     validity_time: str | None = None
     materialization: Materialization | None = None
@@ -178,6 +180,12 @@ class EntityCohortModel(_ModelBase):
 class FeatureTableModel(_ModelBase):
     model_type: Literal["feature_table_model"]
     model_spec: FeatureTableSpec
+
+    @property
+    def cohort(self) -> str | None:
+        """The cohort whose members the table holds (`entity_cohort: models/<name>`), if any."""
+        spec = self.model_spec
+        return spec.entity_cohort.strip("/").split("/")[-1] if spec.entity_cohort else None
 
 
 class PropensityModel(_ModelBase):

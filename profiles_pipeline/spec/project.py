@@ -153,6 +153,12 @@ class Project:
             current = self.resolve(parent) if parent and parent.startswith("models/") else None
         return chain
 
+    def feature_table_entity(self, model) -> str | None:
+        """Entity of a feature_table_model: its entity_key, else its cohort's entity."""
+        if model.model_spec.entity_key:
+            return model.model_spec.entity_key
+        return self.cohort_entity(model.cohort) if model.cohort else None
+
     def cohort_entity(self, cohort: str) -> str | None:
         """Entity of a cohort: its entity_key, the root of its extends chain, or the only entity."""
         for model in reversed(self.cohort_chain(cohort)):
