@@ -336,3 +336,18 @@ def test_a_feature_table_of_a_cohort_holds_its_members(project: Path) -> None:
     assert members and _rows(project, "SELECT user_main_id, first_seen, total_revenue FROM known_user_profile "
                                       "ORDER BY 1") == members
     assert len(members) < _rows(project, "SELECT count(*) FROM customer_360")[0][0]
+
+
+def test_an_entity_var_read_inside_an_aggregation_is_found_by_validate(tmp_path: Path) -> None:
+    """Not built yet (pb joins earlier vars onto the input's rows): validate says so, by name,
+    instead of the run stopping."""
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
+    with (root / "models" / "profiles.yaml").open("a") as f:
+        f.write("  - name: late\n    entity_key: user\n    vars:\n      - entity_var:\n"
+                "          name: orders_after_first_seen\n          select: count(*)\n"
+                "          from: inputs/order_completed\n"
+                "          where: timestamp >= {{user.Var(\"first_seen\")}}\n")
+    problems = [str(p) for p in validate_project(root).problems]
+    assert any("entity var orders_after_first_seen: aggregates over inputs/order_completed and reads entity var "
+               "first_seen" in p for p in problems), problems

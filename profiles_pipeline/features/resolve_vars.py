@@ -85,13 +85,14 @@ def resolve_entity_var(
     sel = r.render(var.select, var.loc_of("select"), f"select of entity_var {var.name}")
     where = r.render(var.where, var.loc_of("where"), f"where of {var.name}") if var.where else None
     refs = set(sel.vars) | (set(where.vars) if where else set())
-    deps = {name for ent, name in refs if ent in (entity, None)} | set(var.dependencies)
+    deps = {name for ent, name in refs if ent in (entity, None)}
     window = resolve_window(r, var.window, var, main_id, aliases)
     if source is not None:
         _check_aggregate(var, sel.tree, window, deps)
     elif where is not None:
         raise UserError(f"{var.loc_of('where')}: entity_var {var.name} has `where` but no `from`; "
                         "a derived var has no rows to filter (move the condition into `select`)")
+    deps |= set(var.dependencies)
     return EntityVarDef(
         name=var.name,
         select=sel.tree,
