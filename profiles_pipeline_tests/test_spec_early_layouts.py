@@ -37,7 +37,9 @@ def _early(doc: dict) -> None:
 
 def _early_models(doc: dict) -> None:
     stitcher = next(m for m in doc["models"] if m["model_type"] == "id_stitcher")
-    stitcher["model_spec"]["edge_sources"] = [s["from"] for s in stitcher["model_spec"]["edge_sources"]]
+    sources = [s["from"] for s in stitcher["model_spec"]["edge_sources"]]
+    # schema 18 names an input alone; later early schemas list bare paths
+    stitcher["model_spec"]["edge_sources"] = [{"input": sources[0].split("/")[-1]}, *sources[1:]]
     table = next(m for m in doc["models"] if m["model_type"] == "feature_table_model")
     group = doc["var_groups"].pop(0)  # its vars move into the feature table, spelled entityvar:
     early_names = {"entity_var": "entityvar", "input_var": "inputvar"}
@@ -60,7 +62,7 @@ def early_copy(target: Path) -> Path:
 def test_early_layout_reads_as_the_current_one(tmp_path: Path) -> None:
     project = early_copy(tmp_path / "early")
     text = (project / "models" / "profiles.yaml").read_text()
-    assert "entityvar:" in text and "- inputs/identifies" in text  # really the early layout
+    assert "entityvar:" in text and "- input: identifies" in text and "- inputs/tracks" in text  # early layouts
     assert "app_defaults" not in (project / "models" / "inputs.yaml").read_text()
     report = validate_project(project)
     assert report.ok, [str(p) for p in report.problems]

@@ -22,8 +22,13 @@ class EdgeSource(SpecModel):
     @model_validator(mode="before")
     @classmethod
     def _bare_path(cls, data: Any) -> Any:
-        """pb's early schemas list edge sources as bare paths (`- inputs/rsIdentifies`)."""
-        return {"from": data} if isinstance(data, str) else data
+        """pb's early schemas list edge sources as bare paths (`- inputs/rsIdentifies`), or
+        name the input alone (`- input: rsIdentifies`)."""
+        if isinstance(data, str):
+            return {"from": data}
+        if isinstance(data, dict) and set(data) == {"input"} and isinstance(data["input"], str):
+            return {"from": f"inputs/{data['input'].removeprefix('inputs/')}"}
+        return data
 
 
 class IdStitcherSpec(SpecModel):
