@@ -351,3 +351,16 @@ def test_an_entity_var_read_inside_an_aggregation_is_found_by_validate(tmp_path:
     problems = [str(p) for p in validate_project(root).problems]
     assert any("entity var orders_after_first_seen: aggregates over inputs/order_completed and reads entity var "
                "first_seen" in p for p in problems), problems
+
+
+def test_var_tags_and_available_tags(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
+    with (root / "pb_project.yaml").open("a") as f:
+        f.write("available_tags:\n  - name: revenue\n    description: money\n  - name: engagement\n")
+    _rewrite(root / "models" / "profiles.yaml", "          name: total_revenue\n",
+             "          name: total_revenue\n          tags:\n            - revenue\n")
+    assert validate_project(root).ok
+    _rewrite(root / "models" / "profiles.yaml", "            - revenue\n", "            - revenu\n")
+    problems = [str(p) for p in validate_project(root).problems]
+    assert any("unknown tag of entity var total_revenue 'revenu' (did you mean 'revenue'?" in p for p in problems), problems

@@ -31,8 +31,13 @@ def _edit(path: Path, change) -> None:
 
 
 def _early(doc: dict) -> None:
-    for inp in doc["inputs"]:
-        inp.update(inp.pop("app_defaults"))  # table:, occurred_at_col:, ids: beside name:
+    for i, inp in enumerate(doc["inputs"]):
+        defaults = inp.pop("app_defaults")
+        if i == 0:  # schema 40: the source under app_defaults, the ids beside it
+            inp["ids"] = defaults.pop("ids")
+            inp["app_defaults"] = defaults
+        else:  # schema 18: table:, occurred_at_col:, ids: beside name:
+            inp.update(defaults)
 
 
 def _early_models(doc: dict) -> None:
@@ -63,7 +68,7 @@ def test_early_layout_reads_as_the_current_one(tmp_path: Path) -> None:
     project = early_copy(tmp_path / "early")
     text = (project / "models" / "profiles.yaml").read_text()
     assert "entityvar:" in text and "- input: identifies" in text and "- inputs/tracks" in text  # early layouts
-    assert "app_defaults" not in (project / "models" / "inputs.yaml").read_text()
+    assert (project / "models" / "inputs.yaml").read_text().count("app_defaults") == 1
     report = validate_project(project)
     assert report.ok, [str(p) for p in report.problems]
     current = validate_project(REPO / "config").project

@@ -25,6 +25,11 @@ def check_refs(ctx: CheckContext) -> None:
                 ctx.check_path(var.loc_of("from"), var.from_)
             if var.dependencies:
                 _dependencies(ctx, var)
+            if var.tags and (tags := _available_tags(p)):
+                for i, tag in enumerate(var.tags):
+                    if tag not in tags:
+                        ctx.unknown(var.loc_of("tags", i), f"tag of {var.kind.replace('_', ' ')} {var.name}", tag,
+                                    sorted(tags), "available_tags")
     for model in p.models:
         spec = model.model_spec
         if isinstance(model, IdStitcherModel):
@@ -63,6 +68,11 @@ def _aggregates_entity_var(p, snippet: Snippet, ref) -> bool:
         return False
     target = p.var(ref.entity, ref.name) if ref.entity else None
     return ref.entity == var.entity and getattr(target, "kind", "") == "entity_var"
+
+
+def _available_tags(p) -> set[str]:
+    """The tags pb_project.yaml's available_tags declares (none declared: any tag goes)."""
+    return {str((t.model_extra or {}).get("name")) for t in p.config.available_tags if (t.model_extra or {}).get("name")}
 
 
 def _packages(ctx: CheckContext) -> None:

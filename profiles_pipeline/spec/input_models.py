@@ -73,14 +73,19 @@ class Input(SpecModel):
     @model_validator(mode="before")
     @classmethod
     def _early_layout(cls, data: Any) -> Any:
-        """An input in the early layout (`table:` and `ids:` beside `name:`) reads as the current
-        one, as `pb migrate` would rewrite it: a project of schema_version 18 runs unchanged."""
-        if not isinstance(data, dict) or "app_defaults" in data:
+        """An input in the early layouts (`table:` and `ids:` beside `name:`, or `ids:` beside
+        `app_defaults:`) reads as the current one, as `pb migrate` would rewrite it: a project of
+        schema_version 18 or 40 runs unchanged."""
+        if not isinstance(data, dict):
             return data
         moved = {k: data[k] for k in EARLY_LAYOUT_KEYS if k in data}
-        if not moved:
+        defaults = data.get("app_defaults")
+        if not moved or (defaults is not None and not isinstance(defaults, dict)):
             return data
-        return {**{k: v for k, v in data.items() if k not in moved}, "app_defaults": moved}
+        if isinstance(defaults, dict) and set(moved) & set(defaults):
+            return data  # said twice: the unknown key is reported as it stands
+        # schema 40 wrote the source under app_defaults and the ids beside it: merge them
+        return {**{k: v for k, v in data.items() if k not in moved}, "app_defaults": {**(defaults or {}), **moved}}
 
     @property
     def source_kind(self) -> str:

@@ -185,6 +185,8 @@ class ProjectConfig(SpecModel):
     entities: list[Entity] = Field(default_factory=list)
     id_types: list[IdType] = Field(default_factory=list)
     include_untimed: bool | None = None
+    available_tags: list[OpenSpecModel] = Field(default_factory=list, description="the tags vars may carry "
+                                                "(`name`, `description`)")
     allow_beta: bool | None = Field(default=None, description="pb's opt-in to its beta releases; no effect here")
     carry_forward_privileges: bool | None = None
     python_requirements: list[str] = Field(default_factory=list)

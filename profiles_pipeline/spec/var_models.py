@@ -25,6 +25,8 @@ class _VarBase(SpecModel):
     window: Window | None = None
     dependencies: list[str] = Field(
         default_factory=list, description="vars this one reads by their bare name (pb's key): computed first")
+    tags: list[str] = Field(default_factory=list, description="pb's labels for the var (available_tags lists "
+                            "them); they change no output")
 
     _var_group: str | None = PrivateAttr(default=None)
     _entity: str | None = PrivateAttr(default=None)
