@@ -43,7 +43,7 @@ VARS = [
     "n_events", "n_views", "distinct_devices", "total_amount", "max_cart_amount", "avg_amount",
     "first_device", "last_known_device", "top_amount_device", "any_signup", "n_last_7_days",
     "active_days", "devices", "first_seen", "days_since_first", "view_share", "first_two_amount",
-    "active_day_rows", "revenue", "order_count", "label",
+    "active_day_rows", "revenue", "order_count", "label", "n_after_first_day",
 ]
 
 
@@ -62,6 +62,7 @@ def test_reference_is_not_trivial(built):
     assert (want["n_events"] == 0).any() or (want["order_count"] == 0).any()
     assert want["first_device"].isna().any() and want["first_device"].notna().any()
     assert set(want["label"]) == {"big", "small"}
+    assert (want["n_after_first_day"] > 0).any() and (want["n_after_first_day"] < want["n_events"]).any()
 
 
 def test_point_in_time_ignores_later_rows(built, tmp_path):
@@ -86,7 +87,10 @@ def test_one_pass_per_source_and_fast_first_last(built):
     adapter, project, _, _, _ = built
     plan = plan_features(project, adapter, end_time=END, id_graph_table=GRAPH)
     passes = [s for s in plan.steps if s.kind == "pass"]
-    assert sorted(s.name for s in passes) == ["user__daily_events__vars", "user__events__vars", "user__orders__vars"]
+    assert sorted(s.name for s in passes) == ["user__daily_events__vars", "user__events__vars", "user__events__vars_1",
+                                              "user__orders__vars", "user__vars_below_1"]
+    late = plan.step("user__events__vars_1")
+    assert "user__vars_below_1" in late.depends_on and "__ev_first_seen" in late.sql
     events_pass = plan.step("user__events__vars")
     assert events_pass.sql.upper().count("GROUP BY") == 1
     assert "ARG_MIN_NULL(device, ts)" in events_pass.sql

@@ -338,21 +338,6 @@ def test_a_feature_table_of_a_cohort_holds_its_members(project: Path) -> None:
     assert len(members) < _rows(project, "SELECT count(*) FROM customer_360")[0][0]
 
 
-def test_an_entity_var_read_inside_an_aggregation_is_found_by_validate(tmp_path: Path) -> None:
-    """Not built yet (pb joins earlier vars onto the input's rows): validate says so, by name,
-    instead of the run stopping."""
-    root = tmp_path / "p"
-    shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
-    with (root / "models" / "profiles.yaml").open("a") as f:
-        f.write("  - name: late\n    entity_key: user\n    vars:\n      - entity_var:\n"
-                "          name: orders_after_first_seen\n          select: count(*)\n"
-                "          from: inputs/order_completed\n"
-                "          where: timestamp >= {{user.Var(\"first_seen\")}}\n")
-    problems = [str(p) for p in validate_project(root).problems]
-    assert any("entity var orders_after_first_seen: aggregates over inputs/order_completed and reads entity var "
-               "first_seen" in p for p in problems), problems
-
-
 def test_var_tags_and_available_tags(tmp_path: Path) -> None:
     root = tmp_path / "p"
     shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
@@ -364,3 +349,44 @@ def test_var_tags_and_available_tags(tmp_path: Path) -> None:
     _rewrite(root / "models" / "profiles.yaml", "            - revenue\n", "            - revenu\n")
     problems = [str(p) for p in validate_project(root).problems]
     assert any("unknown tag of entity var total_revenue 'revenu' (did you mean 'revenue'?" in p for p in problems), problems
+
+
+VARS_ON_ROWS = Path(__file__).parent / "fixtures" / "pbref" / "vars_on_rows"
+
+
+def _same_value(ours: object, pb: str) -> bool:
+    """pb's CSV text against our value: numbers to 12 digits, everything else as text."""
+    try:
+        return abs(float(str(ours)) - float(pb)) < 1e-12 * max(1.0, abs(float(pb)))
+    except ValueError:
+        return str(ours) == pb
+
+
+def test_entity_vars_read_inside_an_aggregation_equal_pbs(tmp_path: Path) -> None:
+    """pb itself is the oracle (fixtures/pbref/vars_on_rows): earlier vars joined onto an input's
+    rows by main id, in a where and in a select, through a derived var and two levels deep."""
+    import csv
+
+    project = tmp_path / "vars_on_rows"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    assert validate_project(project).ok
+    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    with open(VARS_ON_ROWS / "pb_out" / "user_default_id_stitcher.csv") as f:
+        user_of = {r["user_main_id"]: r["other_id"] for r in csv.DictReader(f) if r["other_id_type"] == "user_id"}
+    with open(VARS_ON_ROWS / "pb_out" / "user_feature_view.csv") as f:
+        pb = {user_of[r.pop("user_main_id")]: r for r in csv.DictReader(f)}
+    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
+    cur = con.execute("SELECT g.other_id, f.* EXCLUDE (user_main_id, valid_at) FROM user_feature_view f "
+                      "JOIN user_default_id_stitcher g ON g.user_main_id = f.user_main_id "
+                      "WHERE g.other_id_type = 'user_id'")
+    names = [d[0] for d in cur.description][1:]
+    ours = {row[0]: dict(zip(names, row[1:], strict=True)) for row in cur.fetchall()}
+    con.close()
+    assert set(ours) == set(pb) == {"u1", "u2", "u3"} and set(names) == set(pb["u1"])
+    differ = [(u, n, ours[u][n], pb[u][n]) for u in pb for n in names if not _same_value(ours[u][n], pb[u][n])]
+    assert not differ, differ
+    assert pb["u2"]["n_first_day"] == "2" and pb["u1"]["top_plus_max"] == "99"

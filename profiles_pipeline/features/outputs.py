@@ -23,8 +23,10 @@ def feature_view_name(f: EntityFeatures) -> str:
     return f.feature_view or f"{f.entity}_feature_view"
 
 
-def var_table_query(f: EntityFeatures, passes: dict[str, list[str]], end_time: datetime) -> exp.Select:
-    """`passes` maps each pass table to the vars it holds."""
+def var_table_query(f: EntityFeatures, passes: dict[str, list[str]], end_time: datetime,
+                    only: set[str] | None = None) -> exp.Select:
+    """`passes` maps each pass table to the vars it holds; `only`: just these vars (the ones
+    computed so far, which later scans read)."""
     e = "e"
     query = exp.select(col(f.main_id, e)).from_(
         exp.select(col(f.main_id)).distinct().from_(exp.to_table(f.id_graph)).subquery(e)
@@ -35,11 +37,11 @@ def var_table_query(f: EntityFeatures, passes: dict[str, list[str]], end_time: d
                            join_type="LEFT")
         for name in names:
             query = query.select(alias(_with_default(col(name, p), f.var(name).default), name))
-    derived = {v.name: v for v in f.entity_vars if v.is_derived}
+    derived = {v.name: v for v in f.entity_vars if v.is_derived and (only is None or v.name in only)}
     for layer in layers({n: v.deps for n, v in derived.items()}, f"entity vars of {f.entity}"):
         exprs = [alias(_with_default(derived[n].select.copy(), derived[n].default), n) for n in layer]
         query = exp.select("*", *exprs).from_(query.subquery("v"))
-    final = [col(f.main_id), *[col(v.name) for v in f.entity_vars]]
+    final = [col(f.main_id), *[col(v.name) for v in f.entity_vars if only is None or v.name in only]]
     return exp.select(*final, alias(timestamp_literal(end_time), VALID_AT)).from_(query.subquery("v"))
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from profiles_pipeline.features.definitions import EntityFeatures, EntityVarDef, Source
+from profiles_pipeline.features.resolve_vars import joined_var_column
 from profiles_pipeline.features.sqlbuild import (
     FULL_FRAME,
     add_filter,
@@ -27,6 +28,7 @@ from profiles_pipeline.features.sqlbuild import (
 )
 
 SRC = "src"
+PRIOR = "ev"
 
 
 @dataclass
@@ -37,18 +39,30 @@ class VarColumn:
     inner: exp.Expression | None = None
 
 
-def pass_name(f: EntityFeatures, src: Source) -> str:
-    return f"{f.entity}__{src.name.lower()}__vars"
+def pass_name(f: EntityFeatures, src: Source, level: int = 0) -> str:
+    return f"{f.entity}__{src.name.lower()}__vars" + (f"_{level}" if level else "")
 
 
 def pass_query(
-    f: EntityFeatures, src: Source, rows: str, variables: list[EntityVarDef], *, arg_min_max: bool
+    f: EntityFeatures, src: Source, rows: str, variables: list[EntityVarDef], *, arg_min_max: bool,
+    prior: tuple[str, list[str]] | None = None,
 ) -> tuple[exp.Select, list[VarColumn]]:
+    """`prior`: (table, var names) of earlier entity vars the vars read, joined onto the rows by
+    main id (each as `joined_var_column(name)`)."""
     columns = [var_column(f, src, v, arg_min_max) for v in variables]
     inner_cols = [alias(c.inner, _inner_name(c.var)) for c in columns if c.inner is not None]
-    relation: exp.Expression = exp.to_table(rows).as_(SRC)
+    base: exp.Expression = exp.to_table(rows)
+    if prior is not None:
+        table, names = prior
+        base = (
+            exp.select(f"{SRC}.*", *[alias(col(n, PRIOR), joined_var_column(n)) for n in names])
+            .from_(exp.to_table(rows).as_(SRC))
+            .join(exp.to_table(table).as_(PRIOR), on=col(f.main_id, PRIOR).eq(col(f.main_id, SRC)), join_type="LEFT")
+            .subquery(SRC)
+        )
+    relation = base.as_(SRC) if isinstance(base, exp.Table) else base
     if inner_cols:
-        relation = exp.select("*", *inner_cols).from_(exp.to_table(rows)).subquery(SRC)
+        relation = exp.select("*", *inner_cols).from_(base.copy()).subquery(SRC)
     query = exp.select(col(f.main_id), *[alias(c.outer, c.var.name) for c in columns])
     return query.from_(relation).group_by(col(f.main_id)), columns
 

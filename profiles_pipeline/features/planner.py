@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from profiles_pipeline.features.definitions import EntityFeatures, SqlModelDef
+from profiles_pipeline.features.levels import prior_vars_name, var_levels
 from profiles_pipeline.features.ordering import order
 from profiles_pipeline.features.outputs import (
     cohort_condition,
@@ -92,27 +93,48 @@ class _Builder:
                                    details or []))
 
 
-def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dict[str, SqlModelDef],
-                 begin_time: datetime | None = None) -> None:
-    passes: dict[str, list[str]] = {}
+def _plan_passes(b: _Builder, f: EntityFeatures, end_time: datetime, models: dict[str, SqlModelDef],
+                 begin_time: datetime | None) -> dict[str, list[str]]:
+    """A rows view per source, then its scans: one per source for the vars that read no other
+    entity var, and one more per level for those that do (see `levels`). Returns {pass: vars}."""
     arg_min_max = b.adapter.dialect in ARG_MIN_MAX_DIALECTS
+    levels = var_levels(f)
+    rows_of: dict[str, str] = {}
     for path, src in f.sources.items():
-        rows = rows_name(f, src)
+        rows = rows_of[path] = rows_name(f, src)
         model = models.get(src.name) if path.startswith("models/") else None
         src_deps = ([src.name] if model.output_type != "ephemeral" else _model_deps(model, models)) if model else []
         ivs = [v.name for v in f.input_vars if v.source == path]
         b.add(rows, "rows", "view", rows_query(f, src, end_time, begin_time), [f.id_graph, *src_deps], f.entity,
               f"rows of {path} as of end_time with {f.main_id}" + (f" and input vars {', '.join(ivs)}" if ivs else ""))
-        variables = [v for v in f.entity_vars if v.source == path]
-        if not variables:
-            continue
-        query, columns = pass_query(f, src, rows, variables, arg_min_max=arg_min_max)
-        name = pass_name(f, src)
-        passes[name] = [v.name for v in variables]
-        details = [f"{c.var.name}: {c.how}" + (f" where {c.var.where_text.strip()}" if c.var.where_text else "")
-                   for c in columns]
-        b.add(name, "pass", "table", query, [rows], f.entity,
-              f"one scan of {path}, {len(variables)} vars in one GROUP BY {f.main_id}", details)
+    passes: dict[str, list[str]] = {}
+    for level in range(max(levels.values(), default=0) + 1):
+        prior = None
+        if level:
+            below = [v.name for v in f.entity_vars if levels[v.name] < level]
+            table = prior_vars_name(f, level)
+            b.add(table, "pass", "table", var_table_query(f, passes, end_time, only=set(below)),
+                  [f.id_graph, *passes], f.entity,
+                  f"entity vars below level {level}, joined onto the rows of the vars that read them")
+            prior = (table, below)
+        for path, src in f.sources.items():
+            variables = [v for v in f.entity_vars if v.source == path and levels[v.name] == level]
+            if not variables:
+                continue
+            query, columns = pass_query(f, src, rows_of[path], variables, arg_min_max=arg_min_max, prior=prior)
+            name = pass_name(f, src, level)
+            passes[name] = [v.name for v in variables]
+            details = [f"{c.var.name}: {c.how}" + (f" where {c.var.where_text.strip()}" if c.var.where_text else "")
+                       for c in columns]
+            reads = f", reading {prior[0]}" if prior else ""
+            b.add(name, "pass", "table", query, [rows_of[path], *([prior[0]] if prior else [])], f.entity,
+                  f"one scan of {path}, {len(variables)} vars in one GROUP BY {f.main_id}{reads}", details)
+    return passes
+
+
+def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dict[str, SqlModelDef],
+                 begin_time: datetime | None = None) -> None:
+    passes = _plan_passes(b, f, end_time, models, begin_time)
     derived = [v.name for v in f.entity_vars if v.is_derived]
     var_table = var_table_name(f)
     b.add(var_table, "var_table", "table", var_table_query(f, passes, end_time), [f.id_graph, *passes], f.entity,

@@ -7,6 +7,7 @@ placeholder table that `replace_derefs` later swaps for the referenced relation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -42,12 +43,14 @@ class SnippetRenderer:
         self.write = engine_dialect
         self.macros = {m.name: Macro(m.name, list(m.inputs), m.value) for m in project.macros}
 
-    def render(self, text: str, where: Location, what: str, *, statement: bool = False) -> Rendered:
+    def render(self, text: str, where: Location, what: str, *, statement: bool = False,
+               var_column: Callable[[str, str], str] | None = None) -> Rendered:
+        """`var_column(entity, name)`: the column an entity var reference reads (default: its name)."""
         out = Rendered(tree=exp.null(), text="")
 
         def var(entity: str, name: str) -> str:
             out.vars.add((entity, name))
-            return name
+            return var_column(entity, name) if var_column else name
 
         def input_var(input_name: str, name: str) -> str:
             out.input_vars.add((input_name, name))

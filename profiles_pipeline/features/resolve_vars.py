@@ -82,13 +82,17 @@ def resolve_entity_var(
     r: SnippetRenderer, var: EntityVar, entity: str, source: str | None, cohort: str | None,
     main_id: str, aliases: set[str],
 ) -> EntityVarDef:
-    sel = r.render(var.select, var.loc_of("select"), f"select of entity_var {var.name}")
-    where = r.render(var.where, var.loc_of("where"), f"where of {var.name}") if var.where else None
+    def joined(ent: str, name: str) -> str:
+        return joined_var_column(name) if source is not None and ent in (entity, None) else name
+
+    sel = r.render(var.select, var.loc_of("select"), f"select of entity_var {var.name}", var_column=joined)
+    where = (r.render(var.where, var.loc_of("where"), f"where of {var.name}", var_column=joined)
+             if var.where else None)
     refs = set(sel.vars) | (set(where.vars) if where else set())
     deps = {name for ent, name in refs if ent in (entity, None)}
     window = resolve_window(r, var.window, var, main_id, aliases)
     if source is not None:
-        _check_aggregate(var, sel.tree, window, deps)
+        _check_aggregate(var, sel.tree, window)
     elif where is not None:
         raise UserError(f"{var.loc_of('where')}: entity_var {var.name} has `where` but no `from`; "
                         "a derived var has no rows to filter (move the condition into `select`)")
@@ -109,14 +113,15 @@ def resolve_entity_var(
     )
 
 
-def _check_aggregate(var: EntityVar, tree: exp.Expression, window: Window | None, deps: set[str]) -> None:
+def joined_var_column(name: str) -> str:
+    """The column an entity var read by a var with `from` has on that var's rows: pb joins the
+    entity's earlier vars onto the rows by main id; the prefix keeps them apart from the input's
+    own columns of the same name."""
+    return f"__ev_{name}"
+
+
+def _check_aggregate(var: EntityVar, tree: exp.Expression, window: Window | None) -> None:
     where = var.loc_of("select")
-    if deps:
-        raise UserError(
-            f"{where}: entity_var {var.name} aggregates over `{var.from_}` and also refers to entity "
-            f"var(s) {', '.join(sorted(deps))}; this engine computes such vars only without `from` "
-            "(derive it from other vars instead)"
-        )
     if window is None and has_window_function(tree):
         raise UserError(
             f"{where}: entity_var {var.name} uses a window function but has no `window:` "

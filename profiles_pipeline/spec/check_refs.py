@@ -60,16 +60,6 @@ def check_refs(ctx: CheckContext) -> None:
         _template_refs(ctx, snippet)
 
 
-def _aggregates_entity_var(p, snippet: Snippet, ref) -> bool:
-    """An entity var with `from` whose select or where reads another entity var of its entity
-    (pb joins the earlier vars onto the input's rows by main id; this engine does not yet)."""
-    var = snippet.var
-    if var is None or getattr(var, "kind", "") != "entity_var" or not var.from_ or ref.kind != "var":
-        return False
-    target = p.var(ref.entity, ref.name) if ref.entity else None
-    return ref.entity == var.entity and getattr(target, "kind", "") == "entity_var"
-
-
 def _available_tags(p) -> set[str]:
     """The tags pb_project.yaml's available_tags declares (none declared: any tag goes)."""
     return {str((t.model_extra or {}).get("name")) for t in p.config.available_tags if (t.model_extra or {}).get("name")}
@@ -166,10 +156,5 @@ def _template_refs(ctx: CheckContext, snippet: Snippet) -> None:
                 ctx.unknown(snippet.location, f"input var of '{ref.entity}'", ref.name, on_source, "input vars")
         elif ref.entity in ctx.entity_names and p.var(ref.entity, ref.name) is None:
             ctx.unknown(snippet.location, f"var of entity '{ref.entity}'", ref.name, [v.name for v in p.vars_for(ref.entity)], "vars")
-        elif _aggregates_entity_var(p, snippet, ref):
-            ctx.add(snippet.location, f"{snippet.subject}: aggregates over {snippet.var.from_} and reads entity var "
-                    f"{ref.name}; this engine does not join entity vars onto an input's rows yet",
-                    "derive it without `from` from other vars, or compute the comparison in a sql_template model",
-                    "unsupported")
         elif ref.entity not in ctx.entity_names and ref.kind == "var":
             ctx.unknown(snippet.location, "entity", ref.entity or "", ctx.entity_names, "entities")
