@@ -354,8 +354,38 @@ def test_var_tags_and_available_tags(tmp_path: Path) -> None:
 VARS_ON_ROWS = Path(__file__).parent / "fixtures" / "pbref" / "vars_on_rows"
 
 
+def _features_against_pb(tmp_path: Path, fixture: Path, end_time: str) -> tuple[dict, list]:
+    """Run a pbref fixture's project on its orders.csv as of `end_time`; pb's features per user id
+    and (user, feature, ours, pb's) for every value that differs."""
+    import csv
+
+    project = tmp_path / fixture.name
+    shutil.copytree(fixture / "project", project)
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{fixture / 'orders.csv'}')")
+    assert validate_project(project).ok
+    result = cli("run", "-p", project, "--end_time", end_time)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    with open(fixture / "pb_out" / "user_default_id_stitcher.csv") as f:
+        user_of = {r["user_main_id"]: r["other_id"] for r in csv.DictReader(f) if r["other_id_type"] == "user_id"}
+    with open(fixture / "pb_out" / "user_feature_view.csv") as f:
+        pb = {user_of[r.pop("user_main_id")]: r for r in csv.DictReader(f)}
+    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
+    cur = con.execute("SELECT g.other_id, f.* EXCLUDE (user_main_id, valid_at) FROM user_feature_view f "
+                      "JOIN user_default_id_stitcher g ON g.user_main_id = f.user_main_id "
+                      "WHERE g.other_id_type = 'user_id'")
+    names = [d[0] for d in cur.description][1:]
+    ours = {row[0]: dict(zip(names, row[1:], strict=True)) for row in cur.fetchall()}
+    con.close()
+    assert set(ours) == set(pb) and set(names) == set(next(iter(pb.values())))
+    return pb, [(u, n, ours[u][n], pb[u][n]) for u in pb for n in names if not _same_value(ours[u][n], pb[u][n])]
+
+
 def _same_value(ours: object, pb: str) -> bool:
-    """pb's CSV text against our value: numbers to 12 digits, everything else as text."""
+    """pb's CSV text against our value: empty is NULL, numbers to 12 digits, the rest as text."""
+    if pb == "" or ours is None:
+        return pb == "" and ours is None
     try:
         return abs(float(str(ours)) - float(pb)) < 1e-12 * max(1.0, abs(float(pb)))
     except ValueError:
@@ -365,28 +395,38 @@ def _same_value(ours: object, pb: str) -> bool:
 def test_entity_vars_read_inside_an_aggregation_equal_pbs(tmp_path: Path) -> None:
     """pb itself is the oracle (fixtures/pbref/vars_on_rows): earlier vars joined onto an input's
     rows by main id, in a where and in a select, through a derived var and two levels deep."""
-    import csv
-
-    project = tmp_path / "vars_on_rows"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
-    (project / "data").mkdir()
-    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
-        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
-    assert validate_project(project).ok
-    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    with open(VARS_ON_ROWS / "pb_out" / "user_default_id_stitcher.csv") as f:
-        user_of = {r["user_main_id"]: r["other_id"] for r in csv.DictReader(f) if r["other_id_type"] == "user_id"}
-    with open(VARS_ON_ROWS / "pb_out" / "user_feature_view.csv") as f:
-        pb = {user_of[r.pop("user_main_id")]: r for r in csv.DictReader(f)}
-    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
-    cur = con.execute("SELECT g.other_id, f.* EXCLUDE (user_main_id, valid_at) FROM user_feature_view f "
-                      "JOIN user_default_id_stitcher g ON g.user_main_id = f.user_main_id "
-                      "WHERE g.other_id_type = 'user_id'")
-    names = [d[0] for d in cur.description][1:]
-    ours = {row[0]: dict(zip(names, row[1:], strict=True)) for row in cur.fetchall()}
-    con.close()
-    assert set(ours) == set(pb) == {"u1", "u2", "u3"} and set(names) == set(pb["u1"])
-    differ = [(u, n, ours[u][n], pb[u][n]) for u in pb for n in names if not _same_value(ours[u][n], pb[u][n])]
-    assert not differ, differ
+    pb, differ = _features_against_pb(tmp_path, VARS_ON_ROWS, "2026-02-01T00:00:00Z")
+    assert set(pb) == {"u1", "u2", "u3"} and not differ, differ
     assert pb["u2"]["n_first_day"] == "2" and pb["u1"]["top_plus_max"] == "99"
+
+
+def test_time_grains_equal_pbs(tmp_path: Path) -> None:
+    """pb itself is the oracle (fixtures/pbref/time_grains): each grain's vars as of its boundary,
+    a var read at the coarser grain, NULL for a user first seen after a boundary."""
+    pb, differ = _features_against_pb(tmp_path, Path(__file__).parent / "fixtures" / "pbref" / "time_grains",
+                                      "2026-01-31T12:00:00Z")
+    assert not differ, differ
+    assert (pb["u1"]["n_week"], pb["u1"]["n_month"], pb["u1"]["month_plus_now"]) == ("7", "4", "8")
+    assert pb["u2"]["n_day"] == "" and pb["u2"]["n_hour"] == "1"
+    assert (pb["u1"]["n_monthly_model"], pb["u1"]["model_built_as_of"]) == ("4", "2026-01-05 00:00:00")
+
+
+@pytest.mark.parametrize(("grain", "at", "want"), [
+    ("tenminutes", "2026-03-04 10:47:13", "2026-03-04 10:40:00"),
+    ("hour", "2026-03-04 10:47:13", "2026-03-04 10:00:00"),
+    ("day", "2026-03-04 10:47:13", "2026-03-04 00:00:00"),
+    ("week", "2026-03-04 10:47:13", "2026-03-02 00:00:00"),  # a Wednesday: that week's Monday
+    ("week", "2026-03-02 00:00:00", "2026-03-02 00:00:00"),  # the boundary itself
+    ("month", "2026-03-04 10:47:13", "2026-03-02 00:00:00"),  # March's first Monday
+    ("month", "2026-03-01 23:00:00", "2026-02-02 00:00:00"),  # before it: February's
+    ("month", "2026-01-03 08:00:00", "2025-12-01 00:00:00"),  # across the year
+    ("year", "2026-06-01 00:00:00", "2026-01-05 00:00:00"),
+    ("year", "2026-01-04 00:00:00", "2025-01-06 00:00:00"),
+    ("tick", "2026-03-04 10:47:13", "2026-03-04 10:47:13"),
+])
+def test_time_grain_boundaries(grain: str, at: str, want: str) -> None:
+    from datetime import datetime
+
+    from profiles_pipeline.features.grains import boundary
+
+    assert boundary(grain, datetime.fromisoformat(at)) == datetime.fromisoformat(want)

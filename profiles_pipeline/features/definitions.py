@@ -65,6 +65,7 @@ class EntityVarDef:
     location: Location
     text: str
     where_text: str | None = None
+    grain: str | None = None  # the var_group's time_grain (None: as of the end time); see grains.py
 
     @property
     def is_derived(self) -> bool:

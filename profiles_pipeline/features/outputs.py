@@ -24,9 +24,11 @@ def feature_view_name(f: EntityFeatures) -> str:
 
 
 def var_table_query(f: EntityFeatures, passes: dict[str, list[str]], end_time: datetime,
-                    only: set[str] | None = None) -> exp.Select:
+                    only: set[str] | None = None, derive: set[str] | None = None) -> exp.Select:
     """`passes` maps each pass table to the vars it holds; `only`: just these vars (the ones
-    computed so far, which later scans read)."""
+    computed so far, which later scans read); `derive`: the derived vars to compute here (default:
+    those of `only`; the others come from `passes`)."""
+    derive = derive if derive is not None else only
     e = "e"
     query = exp.select(col(f.main_id, e)).from_(
         exp.select(col(f.main_id)).distinct().from_(exp.to_table(f.id_graph)).subquery(e)
@@ -37,7 +39,7 @@ def var_table_query(f: EntityFeatures, passes: dict[str, list[str]], end_time: d
                            join_type="LEFT")
         for name in names:
             query = query.select(alias(_with_default(col(name, p), f.var(name).default), name))
-    derived = {v.name: v for v in f.entity_vars if v.is_derived and (only is None or v.name in only)}
+    derived = {v.name: v for v in f.entity_vars if v.is_derived and (derive is None or v.name in derive)}
     for layer in layers({n: v.deps for n, v in derived.items()}, f"entity vars of {f.entity}"):
         exprs = [alias(_with_default(derived[n].select.copy(), derived[n].default), n) for n in layer]
         query = exp.select("*", *exprs).from_(query.subquery("v"))

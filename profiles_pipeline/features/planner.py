@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from profiles_pipeline.features.definitions import EntityFeatures, SqlModelDef
-from profiles_pipeline.features.levels import prior_vars_name, var_levels
+from profiles_pipeline.features.grains import GRAINS, coarser
+from profiles_pipeline.features.grains import boundary as grain_boundary
+from profiles_pipeline.features.levels import (
+    grain_table_name,
+    prior_vars_name,
+    var_levels,
+    vars_by_grain,
+)
 from profiles_pipeline.features.ordering import order
 from profiles_pipeline.features.outputs import (
     cohort_condition,
@@ -60,8 +68,14 @@ def plan_features(
         if m.output_type != "ephemeral":
             builder.add(m.name, "sql_model", m.output_type, m.query, _model_deps(m, models),
                         None, f"sql_template model {m.name}")
+    def at_grain(grain: str, entity: str) -> EntityFeatures:
+        """The entity's vars rendered as of the grain's boundary (templates see that end time)."""
+        _, again = resolve_project(project, adapter, grain_boundary(grain, end_time), graphs,
+                                   inline_models=inline_models, begin_time=begin_time)
+        return next(e for e in again if e.entity == entity)
+
     for f in entities:
-        _plan_entity(builder, f, end_time, models, begin_time)
+        _plan_entity(builder, f, end_time, models, begin_time, at_grain)
     return FeaturePlan(end_time=end_time, dialect=adapter.dialect, steps=builder.steps)
 
 
@@ -94,35 +108,42 @@ class _Builder:
 
 
 def _plan_passes(b: _Builder, f: EntityFeatures, end_time: datetime, models: dict[str, SqlModelDef],
-                 begin_time: datetime | None) -> dict[str, list[str]]:
-    """A rows view per source, then its scans: one per source for the vars that read no other
-    entity var, and one more per level for those that do (see `levels`). Returns {pass: vars}."""
+                 begin_time: datetime | None, names: set[str], external: dict[str, list[str]],
+                 suffix: str = "") -> dict[str, list[str]]:
+    """The scans that compute the vars `names` of `f` as of `end_time`: per source a rows view,
+    one scan for the vars that read no other entity var and one more per level for those that do
+    (see `levels`). `external`: tables of vars computed elsewhere (at a coarser time grain) that
+    these read. Returns {table: vars} for every pass, external ones included."""
     arg_min_max = b.adapter.dialect in ARG_MIN_MAX_DIALECTS
-    levels = var_levels(f)
+    levels = var_levels(f, names)
     rows_of: dict[str, str] = {}
     for path, src in f.sources.items():
-        rows = rows_of[path] = rows_name(f, src)
+        if suffix and not any(v.source == path and v.name in names for v in f.entity_vars):
+            continue
+        rows = rows_of[path] = rows_name(f, src) + suffix
         model = models.get(src.name) if path.startswith("models/") else None
         src_deps = ([src.name] if model.output_type != "ephemeral" else _model_deps(model, models)) if model else []
         ivs = [v.name for v in f.input_vars if v.source == path]
         b.add(rows, "rows", "view", rows_query(f, src, end_time, begin_time), [f.id_graph, *src_deps], f.entity,
-              f"rows of {path} as of end_time with {f.main_id}" + (f" and input vars {', '.join(ivs)}" if ivs else ""))
-    passes: dict[str, list[str]] = {}
+              f"rows of {path} as of {end_time:%Y-%m-%d %H:%M:%S} with {f.main_id}"
+              + (f" and input vars {', '.join(ivs)}" if ivs else ""))
+    passes: dict[str, list[str]] = dict(external)
     for level in range(max(levels.values(), default=0) + 1):
         prior = None
         if level:
-            below = [v.name for v in f.entity_vars if levels[v.name] < level]
-            table = prior_vars_name(f, level)
+            below = [n for ns in external.values() for n in ns]
+            below += [v.name for v in f.entity_vars if v.name in levels and levels[v.name] < level]
+            table = prior_vars_name(f, level) + suffix
             b.add(table, "pass", "table", var_table_query(f, passes, end_time, only=set(below)),
                   [f.id_graph, *passes], f.entity,
                   f"entity vars below level {level}, joined onto the rows of the vars that read them")
             prior = (table, below)
         for path, src in f.sources.items():
-            variables = [v for v in f.entity_vars if v.source == path and levels[v.name] == level]
+            variables = [v for v in f.entity_vars if v.source == path and levels.get(v.name) == level]
             if not variables:
                 continue
             query, columns = pass_query(f, src, rows_of[path], variables, arg_min_max=arg_min_max, prior=prior)
-            name = pass_name(f, src, level)
+            name = pass_name(f, src, level) + suffix
             passes[name] = [v.name for v in variables]
             details = [f"{c.var.name}: {c.how}" + (f" where {c.var.where_text.strip()}" if c.var.where_text else "")
                        for c in columns]
@@ -132,14 +153,44 @@ def _plan_passes(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
     return passes
 
 
+def _external(f: EntityFeatures, names: set[str], grain: str | None, table_of: dict[str, str],
+              done: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Tables of coarser grains holding vars that the vars `names` (at `grain`) read."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(names):
+        for dep in sorted(f.var(name).deps):
+            dep_grain = coarser(grain, f.var(dep).grain)
+            if dep_grain != grain:
+                table = table_of[dep_grain]
+                if dep not in out.setdefault(table, []):
+                    out[table].append(dep)
+    return {t: [n for n in done[t] if n in ns] for t, ns in out.items()}
+
+
 def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dict[str, SqlModelDef],
-                 begin_time: datetime | None = None) -> None:
-    passes = _plan_passes(b, f, end_time, models, begin_time)
-    derived = [v.name for v in f.entity_vars if v.is_derived]
+                 begin_time: datetime | None, at_grain: Callable[[str, str], EntityFeatures]) -> None:
+    needed = vars_by_grain(f)
+    done: dict[str, list[str]] = {}  # grain table -> its vars
+    table_of: dict[str, str] = {}  # grain -> table
+    for grain in sorted((g for g in needed if g), key=GRAINS.index, reverse=True):
+        names = needed[grain]
+        fg, instant = at_grain(grain, f.entity), grain_boundary(grain, end_time)
+        external = _external(f, names, grain, table_of, done)
+        passes = _plan_passes(b, fg, instant, models, begin_time, names, external, f"_{grain}")
+        table = table_of[grain] = grain_table_name(f, grain)
+        done[table] = sorted(names, key=[v.name for v in f.entity_vars].index)
+        b.add(table, "pass", "table", var_table_query(fg, passes, instant, only=names), [f.id_graph, *passes],
+              f.entity, f"entity vars of time_grain {grain}, as of {instant:%Y-%m-%d %H:%M:%S}")
+    names = needed.get(None, set())
+    passes = _plan_passes(b, f, end_time, models, begin_time, names, _external(f, names, None, table_of, done))
+    passes.update(done)  # every var of every grain, not only those read here
+    derived = [v.name for v in f.entity_vars if v.is_derived and v.name in names]
     var_table = var_table_name(f)
-    b.add(var_table, "var_table", "table", var_table_query(f, passes, end_time), [f.id_graph, *passes], f.entity,
-          f"every entity var of {f.entity}, defaults applied",
+    b.add(var_table, "var_table", "table", var_table_query(f, passes, end_time, derive=names),
+          [f.id_graph, *passes], f.entity, f"every entity var of {f.entity}, defaults applied",
           [f"derived (dependency order): {', '.join(derived)}"] if derived else [])
+
+
     entity_features = feature_columns(f, None, visible_vars(f, None))
     view = feature_view_name(f)
     b.add(view, "feature_view", "view", select_features(var_table, f.main_id, entity_features, end_time), [var_table],

@@ -43,6 +43,10 @@ class SnippetRenderer:
         self.write = engine_dialect
         self.macros = {m.name: Macro(m.name, list(m.inputs), m.value) for m in project.macros}
 
+    def at(self, end_time: datetime) -> SnippetRenderer:
+        """The same renderer as of another end time (a model or var group of a coarser time grain)."""
+        return SnippetRenderer(self.project, end_time, self.write, self.begin_time)
+
     def render(self, text: str, where: Location, what: str, *, statement: bool = False,
                var_column: Callable[[str, str], str] | None = None) -> Rendered:
         """`var_column(entity, name)`: the column an entity var reference reads (default: its name)."""

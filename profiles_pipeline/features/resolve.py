@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from profiles_pipeline.errors import UserError
 from profiles_pipeline.features.definitions import EntityFeatures, EntityVarDef, SqlModelDef
+from profiles_pipeline.features.grains import normalize as normalize_grain
 from profiles_pipeline.features.ordering import order
 from profiles_pipeline.features.render import SnippetRenderer
 from profiles_pipeline.features.resolve_models import (
@@ -56,18 +57,19 @@ def resolve_entity(
         return path
 
     iv_names: dict[str, set[str]] = {}
-    for _, variables in groups:
-        for v in variables:
+    for _, group in groups:
+        for v in group.variables:
             if isinstance(v, InputVar):
                 iv_names.setdefault(_norm(v.from_), set()).add(v.name)
-    for cohort, variables in groups:
-        for v in variables:
+    for cohort, group in groups:
+        grain = normalize_grain(group.time_grain)
+        for v in group.variables:
             if isinstance(v, InputVar):
                 path = source(_norm(v.from_), v.loc_of("from"))
                 input_vars.append(resolve_input_var(r, v, path, main_id, aliases, iv_names[_norm(v.from_)]))
             elif isinstance(v, EntityVar):
                 path = source(_norm(v.from_), v.loc_of("from")) if v.from_ else None
-                entity_vars.append(resolve_entity_var(r, v, entity, path, cohort, main_id, aliases))
+                entity_vars.append(resolve_entity_var(r, v, entity, path, cohort, main_id, aliases, grain))
     _check_vars(entity_vars, entity)
     cohort_models = [m for m in project.models if isinstance(m, EntityCohortModel)
                      and project.cohort_entity(m.name) == entity]

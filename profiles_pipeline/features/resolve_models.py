@@ -8,6 +8,7 @@ from sqlglot import exp
 
 from profiles_pipeline.errors import UserError
 from profiles_pipeline.features.definitions import CohortDef, FeatureTableDef, Source, SqlModelDef
+from profiles_pipeline.features.grains import boundary as grain_boundary
 from profiles_pipeline.features.ordering import order
 from profiles_pipeline.features.relations import input_relation_sql
 from profiles_pipeline.features.render import SOURCE_ALIAS, SnippetRenderer, replace_derefs
@@ -55,14 +56,15 @@ def resolve_sql_models(
         if spec.single_sql is None:
             raise UserError(f"{m.location}: sql_template {m.name} uses multi_sql, which this engine "
                             "does not run yet; write it as single_sql")
-        out = r.render(spec.single_sql, m.loc_of("model_spec"), f"single_sql of {m.name}", statement=True)
+        out = _renderer(r, m).render(spec.single_sql, m.loc_of("model_spec"), f"single_sql of {m.name}",
+                                     statement=True)
         rendered[m.name] = out
         deps[m.name] = {p.split("/")[-1] for p in out.derefs.values() if p.startswith("models/")}
     ordered = order(deps, "sql_template models (this.DeRef)", lambda n: str(project.models_by_name[n].location))
     defs: dict[str, SqlModelDef] = {}
     for name in ordered:
         m = project.models_by_name[name]
-        relations = {ph: _deref(project, adapter, r, path, defs, m, id_graphs or {})
+        relations = {ph: _deref(project, adapter, _renderer(r, m), path, defs, m, id_graphs or {})
                      for ph, path in rendered[name].derefs.items()}
         mat = m.model_spec.materialization
         defs[name] = SqlModelDef(
@@ -73,6 +75,12 @@ def resolve_sql_models(
             location=m.location,
         )
     return defs
+
+
+def _renderer(r: SnippetRenderer, m: SqlTemplateModel) -> SnippetRenderer:
+    """`r`, or `r` as of the model's time grain boundary when it declares one."""
+    grain = m.model_spec.time_grain
+    return r.at(grain_boundary(grain, r.end_time)) if grain else r
 
 
 def model_relation(model: SqlModelDef) -> exp.Expression:

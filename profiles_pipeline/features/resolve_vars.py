@@ -9,20 +9,20 @@ from profiles_pipeline.features.definitions import EntityVarDef, InputVarDef, Wi
 from profiles_pipeline.features.render import SnippetRenderer
 from profiles_pipeline.features.snippets import has_aggregate, has_window_function, literal
 from profiles_pipeline.spec.project import Project
-from profiles_pipeline.spec.var_models import EntityVar, InputVar
+from profiles_pipeline.spec.var_models import EntityVar, InputVar, VarGroup
 from profiles_pipeline.spec.var_models import Window as SpecWindow
 
 
-def var_groups_of(project: Project, entity: str) -> list[tuple[str | None, list]]:
-    """(owning cohort or None, vars) for every var_group of the entity, in declaration order."""
-    out: list[tuple[str | None, list]] = []
+def var_groups_of(project: Project, entity: str) -> list[tuple[str | None, VarGroup]]:
+    """(owning cohort or None, group) for every var_group of the entity, in declaration order."""
+    out: list[tuple[str | None, VarGroup]] = []
     for group in project.var_groups:
         if group.entity_cohort:
             cohort = group.entity_cohort.strip("/").split("/")[-1]
             if project.cohort_entity(cohort) == entity:
-                out.append((cohort, group.variables))
+                out.append((cohort, group))
         elif (group.entity_key or _only_entity(project)) == entity:
-            out.append((None, group.variables))
+            out.append((None, group))
     return out
 
 
@@ -80,7 +80,7 @@ def resolve_input_var(
 
 def resolve_entity_var(
     r: SnippetRenderer, var: EntityVar, entity: str, source: str | None, cohort: str | None,
-    main_id: str, aliases: set[str],
+    main_id: str, aliases: set[str], grain: str | None = None,
 ) -> EntityVarDef:
     def joined(ent: str, name: str) -> str:
         return joined_var_column(name) if source is not None and ent in (entity, None) else name
@@ -110,6 +110,7 @@ def resolve_entity_var(
         location=var.location,
         text=var.select,
         where_text=var.where,
+        grain=grain,
     )
 
 

@@ -154,7 +154,7 @@ def _step(
     parts: tuple[StepPart, ...] = (),
 ) -> Step:
     def run(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
-        snap = _run_plan(adapter, project, ctx)
+        snap = _run_plan(adapter, project, ctx, before_graphs=kind == "sql_model")
         mine = [s for s in snap.plan.steps if plan_step_key(s) == key]
         built = [s for s in mine if snap.builds(s.kind)]
         result = StepResult()
@@ -192,13 +192,14 @@ def _step(
                 parts=parts)
 
 
-def _run_plan(adapter: WarehouseAdapter, project: Project, ctx: RunContext) -> SnapshotPlan:
-    """The run's features plan, made once per run (the first features step of the run asks)."""
+def _run_plan(adapter: WarehouseAdapter, project: Project, ctx: RunContext, *, before_graphs: bool = False) -> SnapshotPlan:
+    """The run's features plan, made once per run (the first features step of the run asks);
+    sql_template models, which may feed the id graphs, get theirs before the graphs are built."""
     days = None if ctx.snapshot else (ctx.first_day, ctx.day)
     where = SnapshotSlice(ctx.end_time, days, ctx.definition(project))
-    return cached(ctx.run_id, ("features", ctx.end_time),
+    return cached(ctx.run_id, ("features", ctx.end_time, before_graphs),
                   lambda: snapshot_plan(adapter, project, ctx.end_time, where, ctx.run_id, may_publish=not ctx.snapshot,
-                                        begin_time=ctx.begin_time))
+                                        begin_time=ctx.begin_time, before_graphs=before_graphs))
 
 
 def _main_table(steps: list[PlanStep]) -> str | None:

@@ -83,12 +83,14 @@ class SnapshotPlan:
 
 
 def snapshot_plan(adapter: WarehouseAdapter, project: Project, at: datetime, slice_: SnapshotSlice,
-                  run_id: str, *, may_publish: bool = True, begin_time: datetime | None = None) -> SnapshotPlan:
+                  run_id: str, *, may_publish: bool = True, begin_time: datetime | None = None,
+                  before_graphs: bool = False) -> SnapshotPlan:
     """Plan the features as of `at`. They are published when `may_publish`, no later snapshot
     is published and every id graph is at `at`; otherwise materialized models are read inline
-    and nothing published is touched."""
-    graphs = {e.name: graph_at(adapter, project, e.name, at, run_id, begin_time)
-              for e in project.entities if project.edge_sources_for(e.name)}
+    and nothing published is touched. `before_graphs`: for the sql_template models, which may
+    feed the id graphs and so are built before them (in the same run, the graphs come to `at`)."""
+    graphs = {} if before_graphs else {e.name: graph_at(adapter, project, e.name, at, run_id, begin_time)
+                                       for e in project.entities if project.edge_sources_for(e.name)}
     latest = published_at(adapter, project)
     heads = [graph_head(adapter, project, e) for e in graphs]
     publish = may_publish and (latest is None or at >= latest) and all(h == at for h in heads)

@@ -9,6 +9,7 @@ from typing_extensions import TypeAliasType
 
 from profiles_pipeline.spec.base import OpenSpecModel, SpecModel
 from profiles_pipeline.spec.input_models import InputId
+from profiles_pipeline.spec.var_models import TimeGrain
 
 
 class Materialization(OpenSpecModel):
@@ -51,6 +52,8 @@ class SqlTemplateSpec(SpecModel):
     ids: list[InputId] = Field(default_factory=list)
     contract: dict[str, Any] | None = None
     validity_time: str | None = None
+    time_grain: TimeGrain | None = Field(default=None, description="pb's time grain: the model is built as of "
+                                         "the grain's last boundary (features/grains.py)")
 
     @model_validator(mode="after")
     def _one_sql(self) -> SqlTemplateSpec:

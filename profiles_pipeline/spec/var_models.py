@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
 from profiles_pipeline.spec.base import SpecModel
+
+#: pb's time grains (features/grains.py gives their boundaries).
+TimeGrain = Literal["tick", "tenminutes", "10minutes", "hour", "day", "week", "month", "year"]
 
 
 class Window(SpecModel):
@@ -84,6 +87,9 @@ class VarGroup(SpecModel):
     entity_key: str | None = None
     entity_cohort: str | None = Field(default=None, description="vars attached to a cohort, e.g. models/known_users")
     vars: list[VarEntry] = Field(default_factory=list)
+    time_grain: TimeGrain | None = Field(
+        default=None, description="pb's time grain: the group's vars are computed as of the last boundary of "
+        "this grain at or before the end time (features/grains.py)")
 
     @property
     def variables(self) -> list[EntityVar | InputVar]:
