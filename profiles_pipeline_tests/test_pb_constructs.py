@@ -430,3 +430,16 @@ def test_time_grain_boundaries(grain: str, at: str, want: str) -> None:
     from profiles_pipeline.features.grains import boundary
 
     assert boundary(grain, datetime.fromisoformat(at)) == datetime.fromisoformat(want)
+
+
+def test_an_edge_source_without_event_time_is_found_by_validate(tmp_path: Path) -> None:
+    """Not built yet (pb reads an untimed table whole each run): validate names the input and the
+    fix, and `profiles run` stops there with exit 2 instead of failing on a missing column."""
+    project = tmp_path / "untimed"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    _rewrite(project / "models" / "inputs.yaml", "      occurred_at_col: timestamp\n", "")
+    problems = [str(p) for p in validate_project(project).problems]
+    assert any("inputs.yaml" in p and "input orders feeds the id stitcher of 'user' but has no occurred_at_col" in p
+               and "add occurred_at_col" in p for p in problems), problems
+    result = cli("run", "-p", project)
+    assert result.exit_code == 2 and "no occurred_at_col" in result.stdout + result.stderr
