@@ -75,6 +75,8 @@ def _untimed_edge_sources(ctx: CheckContext, entity: str) -> None:
             where, what = target.loc_of("model_spec"), f"model {target.name}"
         else:
             continue
+        if any(e.code == "unknown_key" and "occur" in e.message and e.location.file == where.file for e in ctx.earlier):
+            continue  # a misspelt occurred_at_col: that is the problem to report
         ctx.add(where, f"{what} feeds the id stitcher of '{entity}' but has no occurred_at_col: this engine "
                 "builds the id graph day by day from each row's event time and cannot place rows without one "
                 "(pb reads such a table whole on every run; not supported here yet)",

@@ -42,7 +42,8 @@ def validate_project(path: str | Path) -> ValidationReport:
     problems = list(loaded.problems)
     if project is not None:
         _bind_vars(project)
-        ctx = CheckContext(project, loaded.invalid_names, incomplete=bool(loaded.unreadable_files))
+        ctx = CheckContext(project, loaded.invalid_names, incomplete=bool(loaded.unreadable_files),
+                           earlier=list(loaded.problems))
         for check in (check_names, check_refs, check_cycles, check_sql):
             check(ctx)
         problems += ctx.problems
