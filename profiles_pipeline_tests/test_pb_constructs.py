@@ -443,3 +443,35 @@ def test_an_edge_source_without_event_time_is_found_by_validate(tmp_path: Path) 
                and "add occurred_at_col" in p for p in problems), problems
     result = cli("run", "-p", project)
     assert result.exit_code == 2 and "no occurred_at_col" in result.stdout + result.stderr
+
+
+def test_read_file_brings_a_sql_file_into_a_model(tmp_path: Path) -> None:
+    """pb's documented `{% exec %}{{this.ReadFile("models/q.sql")}}{% endexec %}`: the file is read
+    from the project folder and rendered as part of the template (its DeRef counts)."""
+    project = tmp_path / "readfile"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    (project / "models" / "sql").mkdir()
+    (project / "models" / "sql" / "big.sql").write_text(
+        'select user_id, timestamp, amount from {{this.DeRef("inputs/orders")}} where amount > 3\n')
+    (project / "models" / "sql.yaml").write_text(
+        "models:\n  - name: big_orders\n    model_type: sql_template\n    model_spec:\n"
+        "      occurred_at_col: timestamp\n      ids:\n        - select: user_id\n          type: user_id\n"
+        "          entity: user\n      single_sql: |\n"
+        '        {% exec %}{{this.ReadFile("models/sql/big.sql")}}{% endexec %}\n')
+    with (project / "models" / "profiles.yaml").open("a") as f:
+        f.write("      - entity_var:\n          name: n_big\n          from: models/big_orders\n"
+                "          select: count(*)\n")
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    assert validate_project(project).ok
+    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
+    got = con.execute("SELECT n_orders, n_big FROM user_feature_view ORDER BY a_max").fetchall()
+    con.close()
+    assert got == [(3, None), (1, 1), (3, 3)]  # u2 (amounts 3, 3, 1), u3 (4), u1 (5, 9, 9)
+    _rewrite(project / "models" / "sql.yaml", "models/sql/big.sql", "models/sql/bigg.sql")
+    problems = [str(p) for p in validate_project(project).problems]
+    assert any("model big_orders" in p and "this.ReadFile('models/sql/bigg.sql'): no such file in the project" in p
+               for p in problems), problems

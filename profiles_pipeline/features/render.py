@@ -75,6 +75,7 @@ class SnippetRenderer:
             input_var_resolver=input_var,
             input_resolver=lambda _name: SOURCE_ALIAS,
             deref=deref,
+            read_file=self.project.read_file,
         )
         out.text = render(str(text), ctx, where=f"{where} ({what})")
         tree = parse_snippet(out.text, self.read, self.write, where, what, statement=statement)

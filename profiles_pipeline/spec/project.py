@@ -35,6 +35,15 @@ class Project:
     def name(self) -> str:
         return self.config.name
 
+    def read_file(self, path: str) -> str:
+        """pb's `this.ReadFile(path)`: a project file's text (path relative to the project folder)."""
+        target = (self.root / str(path).strip()).resolve()
+        if not target.is_relative_to(self.root.resolve()):
+            raise LookupError(f"this.ReadFile('{path}') reads outside the project folder")
+        if not target.is_file():
+            raise LookupError(f"this.ReadFile('{path}'): no such file in the project (looked for {target})")
+        return target.read_text()
+
     def fingerprint(self) -> str:
         """Changes when any file of the project changes: what was computed from another
         definition is stale (the next run recomputes it)."""

@@ -72,4 +72,5 @@ def template_context(project: Project) -> TemplateContext:
         entities=[e.name for e in project.entities],
         inputs=project.row_source_names(),
         macros={m.name: TemplateMacro(m.name, list(m.inputs), m.value) for m in project.macros},
+        read_file=project.read_file,
     )
