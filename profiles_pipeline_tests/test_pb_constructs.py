@@ -475,3 +475,20 @@ def test_read_file_brings_a_sql_file_into_a_model(tmp_path: Path) -> None:
     problems = [str(p) for p in validate_project(project).problems]
     assert any("model big_orders" in p and "this.ReadFile('models/sql/bigg.sql'): no such file in the project" in p
                for p in problems), problems
+
+
+def test_one_id_written_as_a_mapping(tmp_path: Path) -> None:
+    """pb's documentation writes a single id as `ids: {select: .., type: .., entity: ..}`."""
+    project = tmp_path / "one_id"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    inputs = project / "models" / "inputs.yaml"
+    _rewrite(inputs, "      ids:\n        - select: user_id\n          type: user_id\n          entity: user\n"
+             "        - select: email\n          type: email\n          entity: user\n",
+             "      ids:\n        select: user_id\n        type: user_id\n        entity: user\n")
+    report = validate_project(project)
+    assert report.ok, [str(p) for p in report.problems]
+    assert [(i.select, i.type) for i in report.project.inputs_by_name["orders"].app_defaults.ids] == [("user_id", "user_id")]
+    _rewrite(inputs, "        type: user_id\n", "        type: user_idd\n")
+    (problem,) = validate_project(project).problems
+    assert (problem.location.file, problem.location.line) == ("models/inputs.yaml", 8)
+    assert "unknown id type 'user_idd'" in problem.message

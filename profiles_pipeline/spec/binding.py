@@ -104,6 +104,8 @@ def attach(obj: Any, node: Any, file: str, path: tuple) -> None:
             for i, item in enumerate(value):
                 if i < len(child):
                     attach(item, child[i], file, (*path, key, i))
+        elif isinstance(value, list) and len(value) == 1 and isinstance(child, dict):
+            attach(value[0], child, file, (*path, key))  # one item written as a mapping (pb's `ids:`)
 
 
 def translate_error(err: dict, target: Any, node: Any, file: str, base: tuple) -> Problem:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from profiles_pipeline.spec.base import OpenSpecModel, SpecModel, require_exactly_one
 
@@ -18,6 +18,15 @@ class InputId(SpecModel):
     #: None: not said. pb then feeds the default stitcher from every id of the entity when no id
     #: of the entity says either way (what pb 0.26 does with such a project).
     to_default_stitcher: bool | None = None
+
+
+def _one_or_many(value: Any) -> Any:
+    """pb's documentation writes a single id as a mapping (`ids: {select: id, type: ..}`)."""
+    return [value] if isinstance(value, dict) else value
+
+
+#: An input's or model's ids: a list, or one id written as a mapping.
+InputIds = Annotated[list[InputId], BeforeValidator(_one_or_many)]
 
 
 class Contract(OpenSpecModel):
@@ -42,7 +51,7 @@ class AppDefaults(SpecModel):
     s3: str | None = None
     occurred_at_col: str | None = None
     row_identifier: list[str] | None = None
-    ids: list[InputId] = Field(default_factory=list)
+    ids: InputIds = Field(default_factory=list)
     where: str | None = None
     allow_missing_columns: bool = Field(
         default=False, description="extension: a Parquet file lacking a column the project reads is read "

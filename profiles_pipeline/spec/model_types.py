@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 from typing_extensions import TypeAliasType
 
 from profiles_pipeline.spec.base import OpenSpecModel, SpecModel
-from profiles_pipeline.spec.input_models import InputId
+from profiles_pipeline.spec.input_models import InputIds
 from profiles_pipeline.spec.var_models import TimeGrain
 
 
@@ -49,7 +49,7 @@ class SqlTemplateSpec(SpecModel):
     multi_sql: str | None = None
     materialization: Materialization | None = None
     occurred_at_col: str | None = None
-    ids: list[InputId] = Field(default_factory=list)
+    ids: InputIds = Field(default_factory=list)
     contract: dict[str, Any] | None = None
     validity_time: str | None = None
     time_grain: TimeGrain | None = Field(default=None, description="pb's time grain: the model is built as of "
