@@ -492,3 +492,17 @@ def test_one_id_written_as_a_mapping(tmp_path: Path) -> None:
     (problem,) = validate_project(project).problems
     assert (problem.location.file, problem.location.line) == ("models/inputs.yaml", 8)
     assert "unknown id type 'user_idd'" in problem.message
+
+
+def test_a_tab_after_a_value_is_read_as_pb_reads_it(tmp_path: Path) -> None:
+    """pb takes `select: count(*)<TAB>`; a tab that indents a line stays a syntax error, by line."""
+    project = tmp_path / "tabs"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    profiles = project / "models" / "profiles.yaml"
+    _rewrite(profiles, "          select: count(*)\n", "          select: count(*)\t\n")
+    report = validate_project(project)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.project.var("user", "n_orders").select == "count(*)"
+    _rewrite(profiles, "          name: n_orders\n", "\t        name: n_orders\n")
+    (problem,) = validate_project(project).problems
+    assert problem.code == "yaml_syntax" and problem.location.line == 6, problem
