@@ -432,17 +432,53 @@ def test_time_grain_boundaries(grain: str, at: str, want: str) -> None:
     assert boundary(grain, datetime.fromisoformat(at)) == datetime.fromisoformat(want)
 
 
-def test_an_edge_source_without_event_time_is_found_by_validate(tmp_path: Path) -> None:
-    """Not built yet (pb reads an untimed table whole each run): validate names the input and the
-    fix, and `profiles run` stops there with exit 2 instead of failing on a missing column."""
-    project = tmp_path / "untimed"
+def _crm_project(tmp_path: Path, name: str) -> Path:
+    """The vars_on_rows project with a second input, `crm`: user ids and emails, no event time."""
+    project = tmp_path / name
     shutil.copytree(VARS_ON_ROWS / "project", project)
-    _rewrite(project / "models" / "inputs.yaml", "      occurred_at_col: timestamp\n", "")
-    problems = [str(p) for p in validate_project(project).problems]
-    assert any("inputs.yaml" in p and "input orders feeds the id stitcher of 'user' but has no occurred_at_col" in p
-               and "add occurred_at_col" in p for p in problems), problems
-    result = cli("run", "-p", project)
-    assert result.exit_code == 2 and "no occurred_at_col" in result.stdout + result.stderr
+    with (project / "models" / "inputs.yaml").open("a") as f:
+        f.write("  - name: crm\n    app_defaults:\n      table: pbdb.rs_src.crm\n      ids:\n"
+                "        - select: user_id\n          type: user_id\n          entity: user\n"
+                "        - select: email\n          type: email\n          entity: user\n")
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}') "
+                    "WHERE timestamp < TIMESTAMP '2026-01-06'")
+        con.execute("CREATE TABLE crm AS SELECT * FROM (VALUES ('u3', 'c@x.com')) AS t(user_id, email)")
+    return project
+
+
+def _clusters(project: Path) -> set[frozenset[str]]:
+    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
+    rows = con.execute("SELECT user_main_id, list(other_id) FROM user_default_id_stitcher GROUP BY 1").fetchall()
+    con.close()
+    return {frozenset(ids) for _, ids in rows}
+
+
+def test_an_edge_source_without_event_time_is_read_whole_each_run(tmp_path: Path) -> None:
+    """A table without occurred_at_col (a CRM export) feeds the id graph as pb reads it: every row,
+    every run. Its rows count from the first partition; when the table changes, the next run reads
+    the change and the graph equals a full rebuild's."""
+    project = _crm_project(tmp_path, "crm")
+    assert validate_project(project).ok
+    result = cli("run", "-p", project, "--end_time", "2026-01-05T12:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert frozenset({"u3", "c@x.com"}) in _clusters(project)
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:  # the CRM learns two emails
+        con.execute("INSERT INTO crm VALUES ('u1', 'b@x.com'), ('u3', 'd@x.com')")
+        con.execute(f"INSERT INTO orders SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}') "
+                    "WHERE timestamp >= TIMESTAMP '2026-01-06'")
+    result = cli("run", "-p", project, "--end_time", "2026-01-09T12:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    incremental = _clusters(project)
+    # b@x.com joins u1 (and u2, whose orders carry it), d@x.com joins u3
+    assert frozenset({"u1", "a@x.com", "b@x.com", "u2"}) in incremental
+    assert frozenset({"u3", "c@x.com", "d@x.com"}) in incremental
+    result = cli("run", "-p", project, "--end_time", "2026-01-09T12:00:00Z", "--rebase_incremental")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert _clusters(project) == incremental
+    again = cli("run", "-p", project, "--end_time", "2026-01-09T12:00:00Z")
+    assert again.exit_code == 0 and _clusters(project) == incremental
 
 
 def test_read_file_brings_a_sql_file_into_a_model(tmp_path: Path) -> None:

@@ -45,8 +45,13 @@ def _rows_sql(plan: StitcherPlan, src: EdgeSource, day: date, last: date) -> str
     """One row per input row: its day, raw id values r<i> and filtered ones i<i>."""
     occ = src.occurred_at_col
     where = f" AND ({src.where_sql})" if src.where_sql else ""
-    if plan.since is not None:
-        where += f" AND {occ} >= {ts_lit(plan.since)}"
+    if src.untimed_day is not None:  # every row, on its day only
+        occ = ts_lit(src.untimed_day)
+        in_range = f"{'1 = 1' if day <= src.untimed_day <= last else '1 = 0'}"
+    else:
+        if plan.since is not None:
+            where += f" AND {occ} >= {ts_lit(plan.since)}"
+        in_range = f"{occ} >= {ts_lit(day)} AND {occ} < {ts_lit(last + timedelta(days=1))}"
     raw = ", ".join(f"CAST(({s.select_sql}) AS VARCHAR) AS r{k}" for k, s in enumerate(src.ids))
     kept = ", ".join(
         f"CASE WHEN {keep_predicate(plan.rules(s.type), f'r{k}')} THEN r{k} END AS i{k}"
@@ -55,7 +60,7 @@ def _rows_sql(plan: StitcherPlan, src: EdgeSource, day: date, last: date) -> str
     return (
         f"SELECT ts, CAST(ts AS DATE) AS day, {', '.join(f'r{k}' for k in range(len(src.ids)))}, {kept} FROM ("
         f"SELECT CAST({occ} AS TIMESTAMP) AS ts, {raw} FROM ({src.relation_sql}) AS _src "
-        f"WHERE {occ} >= {ts_lit(day)} AND {occ} < {ts_lit(last + timedelta(days=1))}{where}) AS _raw"
+        f"WHERE {in_range}{where}) AS _raw"
     )
 
 
@@ -148,6 +153,27 @@ def extract_edges(adapter, plan: StitcherPlan, day: date, last_day: date | None 
         adapter.execute(f"DROP TABLE IF EXISTS {name}")
     totals = [sum(v[i] for v in per_day.values()) for i in range(5)]
     return EdgeExtractResult(day, t.day_edges, *totals, stored_rows=stored, last_day=last)
+
+
+def untimed_sources_changed(adapter, plan: StitcherPlan) -> date | None:
+    """The day of the sources without an event time when their edges now differ from those
+    stored for it (the table changed since that day was extracted), else None."""
+    t = StitcherTables.of(plan)
+    untimed = [(k, s) for k, s in enumerate(plan.edge_sources) if s.untimed_day is not None]
+    if not untimed or not adapter.table_exists(t.day_edges):
+        return None
+    for k, src in untimed:
+        day, rows = src.untimed_day, t.work(f"untimed{k}")
+        adapter.execute(f"CREATE OR REPLACE TABLE {rows} AS {_rows_sql(plan, src, day, day)}")
+        now = f"SELECT id1, id1_type, id2, id2_type FROM ({_pairs_sql(src, rows)}) AS _p"
+        stored = (f"SELECT id1, id1_type, id2, id2_type FROM {t.day_edges} "
+                  f"WHERE day = {date_lit(day)} AND source = {lit(src.name)}")
+        differ = adapter.fetch_one(f"SELECT COUNT(*) FROM (({now} EXCEPT {stored}) UNION ALL "
+                                   f"({stored} EXCEPT {now})) AS _d")
+        adapter.execute(f"DROP TABLE IF EXISTS {rows}")
+        if differ:
+            return day
+    return None
 
 
 def stale_days(adapter, plan: StitcherPlan) -> list[date]:

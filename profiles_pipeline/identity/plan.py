@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from profiles_pipeline.errors import UserError
@@ -80,6 +80,9 @@ class EdgeSource:
     #: Where the rows come from, stable across runs (the relation's SQL may list only the files
     #: of the run's days, or leave out a bad file); empty: the SQL itself.
     relation_key: str = ""
+    #: A source without an event time (pb reads it whole each run): its rows count as seen at the
+    #: start of this day, the first partition, and are read again whenever that day is extracted.
+    untimed_day: date | None = None
 
     def fingerprint_fields(self) -> dict:
         fields = asdict(self)

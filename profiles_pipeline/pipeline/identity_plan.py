@@ -19,6 +19,7 @@ from profiles_pipeline.identity import (
     SqlList,
     StitcherPlan,
 )
+from profiles_pipeline.pipeline.partition_span import partition_span
 from profiles_pipeline.spec.input_models import Input
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import CANONICAL_DIALECT, WarehouseAdapter
@@ -43,7 +44,8 @@ def stitcher_plan(
             EdgeSource(
                 name=src.name,
                 relation_sql=f"SELECT * FROM {src.relation.sql(dialect=CANONICAL_DIALECT)}",
-                occurred_at_col=src.occurred_at or "timestamp",
+                occurred_at_col=src.occurred_at or "",
+                untimed_day=None if src.occurred_at else partition_span(project, adapter).first,
                 ids=tuple(IdSelect(e.sql(dialect=CANONICAL_DIALECT), t) for e, t in src.ids),
                 where_sql=src.where.sql(dialect=CANONICAL_DIALECT) if src.where is not None else None,
                 relation_key=_relation_key(project, path),

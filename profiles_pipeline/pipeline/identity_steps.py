@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from profiles_pipeline.identity import extract_edges, render_report_html, stale_days, stitch
-from profiles_pipeline.identity.extract import dropped_ids
+from profiles_pipeline.identity.extract import dropped_ids, untimed_sources_changed
 from profiles_pipeline.pipeline.graph import CheckOutcome, RunContext, Step, StepCheck, StepResult
 from profiles_pipeline.pipeline.identity_plan import stitcher_plan
 from profiles_pipeline.pipeline.run_cache import cached
@@ -37,10 +37,19 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
         # Read only the files that may hold the days extracted (a day's run reads that day's files).
         days_plan = stitcher_plan(project, adapter, entity, ctx.end_time, ctx.begin_time, days=(first, ctx.day))
         r = extract_edges(adapter, days_plan, first, last_day=ctx.day)
+        # A source without an event time sits on the first partition: read again each run, and
+        # when its edges changed that day is extracted again (the graph is then rebuilt from it).
+        untimed = None
+        if any(s.untimed_day is not None and s.untimed_day < first for s in plan.edge_sources):
+            untimed = untimed_sources_changed(adapter, plan)
+        if untimed is not None and untimed < first:
+            extract_edges(adapter, stitcher_plan(project, adapter, entity, ctx.end_time, ctx.begin_time,
+                                                 days=(untimed, untimed)), untimed)
         return StepResult(
             tables={r.table: r.stored_rows},
             metadata={
                 "days_extracted": r.days,
+                "untimed_sources_changed": untimed is not None and untimed < first,
                 "rows_read": r.rows_read,
                 "ids_before_filters": r.ids_before,
                 "ids_after_filters": r.ids_after,

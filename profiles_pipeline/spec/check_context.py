@@ -19,8 +19,6 @@ class CheckContext:
     invalid_names: dict[str, set[str]] = field(default_factory=dict)
     incomplete: bool = False
     problems: list[Problem] = field(default_factory=list)
-    #: what loading the files found already (a check may stay silent where one explains it)
-    earlier: list[Problem] = field(default_factory=list)
     _refs: dict[str, list[Reference] | TemplateError] = field(default_factory=dict)
     _template_context: TemplateContext | None = None
 

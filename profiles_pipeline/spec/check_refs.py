@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from profiles_pipeline.spec.check_context import CheckContext
 from profiles_pipeline.spec.hints import did_you_mean
-from profiles_pipeline.spec.input_models import Input
 from profiles_pipeline.spec.model_types import (
     EntityCohortModel,
     FeatureTableModel,
     IdStitcherModel,
     PropensityModel,
-    SqlTemplateModel,
 )
 from profiles_pipeline.spec.snippets import Snippet, project_snippets
 
@@ -58,30 +56,8 @@ def check_refs(ctx: CheckContext) -> None:
             where = stitcher.model_spec.loc_of("edge_sources") if stitcher else entity.location
             ctx.add(where, f"the id stitcher of entity '{entity.name}' has no edge sources",
                     "list inputs under edge_sources, or mark input ids with to_default_stitcher: true", "no_edges")
-        _untimed_edge_sources(ctx, entity.name)
     for snippet in project_snippets(p):
         _template_refs(ctx, snippet)
-
-
-def _untimed_edge_sources(ctx: CheckContext, entity: str) -> None:
-    """The id graph is built day by day from each row's event time: an edge source without one
-    cannot be placed (pb reads such a table whole on every run; this engine does not yet)."""
-    p = ctx.project
-    for path in p.edge_sources_for(entity):
-        target = p.resolve(path)
-        if isinstance(target, Input) and not target.occurred_at:
-            where, what = target.loc_of("app_defaults"), f"input {target.name}"
-        elif isinstance(target, SqlTemplateModel) and not target.model_spec.occurred_at_col:
-            where, what = target.loc_of("model_spec"), f"model {target.name}"
-        else:
-            continue
-        if any(e.code == "unknown_key" and "occur" in e.message and e.location.file == where.file for e in ctx.earlier):
-            continue  # a misspelt occurred_at_col: that is the problem to report
-        ctx.add(where, f"{what} feeds the id stitcher of '{entity}' but has no occurred_at_col: this engine "
-                "builds the id graph day by day from each row's event time and cannot place rows without one "
-                "(pb reads such a table whole on every run; not supported here yet)",
-                "add occurred_at_col: <a timestamp column>; for a table without one (a CRM export, a mapping "
-                "table), a sql_template model over it that selects a load time as a timestamp column", "untimed_edges")
 
 
 def _available_tags(p) -> set[str]:

@@ -42,8 +42,7 @@ def validate_project(path: str | Path) -> ValidationReport:
     problems = list(loaded.problems)
     if project is not None:
         _bind_vars(project)
-        ctx = CheckContext(project, loaded.invalid_names, incomplete=bool(loaded.unreadable_files),
-                           earlier=list(loaded.problems))
+        ctx = CheckContext(project, loaded.invalid_names, incomplete=bool(loaded.unreadable_files))
         for check in (check_names, check_refs, check_cycles, check_sql):
             check(ctx)
         problems += ctx.problems
