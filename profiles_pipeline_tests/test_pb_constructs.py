@@ -169,7 +169,8 @@ def test_unknown_input_var_of_a_model_is_a_validate_error(tmp_path: Path) -> Non
 
 def test_keys_that_only_tune_pb_are_accepted(tmp_path: Path) -> None:
     """`allow_beta:` (pb's opt-in to its betas), a model file of `optimizations:` (how pb bundles
-    statements) and the stitcher's debug-logging flags change no output: they validate."""
+    statements), the stitcher's debug-logging flags and a feature table's `compatibility_mode:`
+    (how pb orders its var SQL) change no output: they validate."""
     root = tmp_path / "p"
     shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data", "output"))
     _rewrite(root / "pb_project.yaml", "connection: local\n", "connection: local\nallow_beta: true\n")
@@ -177,6 +178,9 @@ def test_keys_that_only_tune_pb_are_accepted(tmp_path: Path) -> None:
         "optimizations:\n  bundle_entity_vars: true\n  bundle_entity_vars_strategy: aggressive\n")
     _rewrite(root / "models" / "profiles.yaml", "      incremental_timedelta: 96h\n",
              "      incremental_timedelta: 96h\n      log_direct_edge_info: true\n      log_node_metadata: true\n")
+    _rewrite(root / "models" / "profiles.yaml", "    model_type: feature_table_model\n    model_spec:\n",
+             "    model_type: feature_table_model\n    model_spec:\n      compatibility_mode:\n"
+             "        linear_dependency_of_vars: false\n")
     report = validate_project(root)
     assert report.ok, [str(p) for p in report.problems]
     (root / "models" / "optimizations.yaml").write_text("optimisations:\n  bundle_entity_vars: true\n")
@@ -542,3 +546,31 @@ def test_a_tab_after_a_value_is_read_as_pb_reads_it(tmp_path: Path) -> None:
     _rewrite(profiles, "          name: n_orders\n", "\t        name: n_orders\n")
     (problem,) = validate_project(project).problems
     assert problem.code == "yaml_syntax" and problem.location.line == 6, problem
+
+
+def test_single_sql_that_continues_pbs_with_clause(tmp_path: Path) -> None:
+    """pb puts a model's DeRefs in a WITH clause before its single_sql, so projects write
+    `, big AS (...) select ...`; it reads as `WITH big AS (...)` here, in validate and in runs."""
+    project = tmp_path / "leading_comma"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    (project / "models" / "sql.yaml").write_text(
+        "models:\n  - name: big_orders\n    model_type: sql_template\n    model_spec:\n"
+        "      occurred_at_col: timestamp\n      ids:\n        - select: user_id\n          type: user_id\n"
+        "          entity: user\n      single_sql: |\n"
+        '        {% with o = this.DeRef("inputs/orders") %}\n'
+        "        , big AS (\n          select user_id, timestamp from {{o}} where amount > 3\n        )\n"
+        "        select * from big\n        {% endwith %}\n")
+    with (project / "models" / "profiles.yaml").open("a") as f:
+        f.write("      - entity_var:\n          name: n_big\n          from: models/big_orders\n"
+                "          select: count(*)\n")
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    report = validate_project(project)
+    assert report.ok, [str(p) for p in report.problems]
+    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
+    got = con.execute("SELECT n_orders, n_big FROM user_feature_view ORDER BY a_max").fetchall()
+    con.close()
+    assert got == [(3, None), (1, 1), (3, 3)]

@@ -16,6 +16,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from profiles_pipeline.errors import Location, SqlSnippetError
+from profiles_pipeline.spec.sql_snippets import continue_with_clause
 from profiles_pipeline.warehouse.dialects import transpile_snippet
 
 WINDOW_FUNCTIONS: tuple[type[exp.Expression], ...] = (
@@ -40,6 +41,8 @@ def parse_snippet(
 
     Raises SqlSnippetError naming the file, line and key when it does not parse."""
     text = sql.strip().rstrip(";").strip()
+    if statement:
+        text = continue_with_clause(text)
     if not text:
         raise SqlSnippetError(f"{where}: {what} is empty")
     if read != write:

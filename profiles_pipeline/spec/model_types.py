@@ -122,6 +122,9 @@ class FeatureTableSpec(SpecModel):
     features: list[str]
     validity_time: str | None = None
     materialization: Materialization | None = None
+    compatibility_mode: dict[str, Any] | None = Field(
+        default=None, description="pb's switches for how it generates its own SQL (e.g. "
+        "linear_dependency_of_vars); they change no output here")
 
 
 class OutputColumn(OpenSpecModel):

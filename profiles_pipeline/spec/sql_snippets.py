@@ -57,9 +57,20 @@ def _drop_tags(text: str) -> str:
     return "".join(out)
 
 
+def continue_with_clause(sql: str) -> str:
+    """pb puts a model's DeRefs in a WITH clause before its single_sql, so a single_sql may begin
+    with `, name AS (...)` to add its own CTEs; alone, that reads as `WITH name AS (...)`. Lines
+    keep their numbers."""
+    body = sql.lstrip()
+    if not body.startswith(","):
+        return sql
+    return sql[: len(sql) - len(body)] + "WITH " + body[1:]
+
+
 def parse_error(text: str, kind: SnippetKind, dialect: str) -> tuple[str, int] | None:
     """None if the snippet parses; else (message, 1-based line inside the snippet)."""
-    sql = _WRAP[kind].format(strip_template(text).rstrip())
+    body = strip_template(text).rstrip()
+    sql = _WRAP[kind].format(continue_with_clause(body) if kind == "statement" else body)
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except ParseError as exc:
