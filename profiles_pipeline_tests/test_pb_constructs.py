@@ -485,6 +485,28 @@ def test_an_edge_source_without_event_time_is_read_whole_each_run(tmp_path: Path
     assert again.exit_code == 0 and _clusters(project) == incremental
 
 
+def test_untimed_edge_source_stitches_as_pb_does(tmp_path: Path) -> None:
+    """pb itself is the oracle (fixtures/pbref/untimed_edges): the same clusters from a CRM table
+    without an event time; its ids' first_seen differs on purpose (the first partition, not none)."""
+    import csv
+
+    fixture = Path(__file__).parent / "fixtures" / "pbref" / "untimed_edges"
+    project = tmp_path / "untimed_edges"
+    shutil.copytree(fixture / "project", project)
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        for name in ("orders", "crm"):
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv_auto('{fixture / (name + '.csv')}')")
+    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    pb: dict[str, set[str]] = {}
+    with open(fixture / "pb_out" / "user_default_id_stitcher.csv") as f:
+        for r in csv.DictReader(f):
+            pb.setdefault(r["user_main_id"], set()).add(r["other_id"])
+    assert _clusters(project) == {frozenset(ids) for ids in pb.values()}
+    assert frozenset({"u3", "c@x.com", "d@x.com"}) in _clusters(project)
+
+
 def test_read_file_brings_a_sql_file_into_a_model(tmp_path: Path) -> None:
     """pb's documented `{% exec %}{{this.ReadFile("models/q.sql")}}{% endexec %}`: the file is read
     from the project folder and rendered as part of the template (its DeRef counts)."""
