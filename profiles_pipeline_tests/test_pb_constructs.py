@@ -507,6 +507,45 @@ def test_untimed_edge_source_stitches_as_pb_does(tmp_path: Path) -> None:
     assert frozenset({"u3", "c@x.com", "d@x.com"}) in _clusters(project)
 
 
+def test_a_sql_template_edge_source_is_evaluated_over_all_history(tmp_path: Path) -> None:
+    """pb evaluates a sql_template model over all history as of the end time. An edge source whose
+    rows for a past day depend on later rows (`user_id IN (SELECT ... FROM orders)`) is read whole
+    again each run; the day whose edges changed is extracted again, and the graph equals a full
+    rebuild's (it used to keep the edges as the day's own run saw them)."""
+    project = tmp_path / "vip"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    (project / "models" / "inputs.yaml").write_text(
+        "inputs:\n  - name: orders\n    app_defaults:\n      table: pbdb.rs_src.orders\n"
+        "      occurred_at_col: timestamp\n      ids:\n        - select: user_id\n          type: user_id\n"
+        "          entity: user\n  - name: signups\n    app_defaults:\n      table: pbdb.rs_src.signups\n"
+        "      occurred_at_col: timestamp\n")
+    (project / "models" / "sql.yaml").write_text(
+        "models:\n  - name: vip_links\n    model_type: sql_template\n    model_spec:\n"
+        "      occurred_at_col: timestamp\n      ids:\n        - select: user_id\n          type: user_id\n"
+        "          entity: user\n        - select: email\n          type: email\n          entity: user\n"
+        "      single_sql: |\n"
+        "        select user_id, email, timestamp from {{this.DeRef(\"inputs/signups\")}}\n"
+        "        where user_id in (select user_id from {{this.DeRef(\"inputs/orders\")}} where amount >= 9)\n")
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute("CREATE TABLE signups AS SELECT * FROM (VALUES ('u1', 'a@x.com', TIMESTAMP '2026-01-01 10:00'), "
+                    "('u2', 'b@x.com', TIMESTAMP '2026-01-02 10:00')) AS t(user_id, email, timestamp)")
+        con.execute("CREATE TABLE orders AS SELECT * FROM (VALUES ('u1', NULL, TIMESTAMP '2026-01-01 11:00', 9), "
+                    "('u2', NULL, TIMESTAMP '2026-01-08 11:00', 9)) AS t(user_id, email, timestamp, amount)")
+    assert validate_project(project).ok
+    result = cli("run", "-p", project, "--end_time", "2026-01-05T12:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert frozenset({"u1", "a@x.com"}) in _clusters(project)
+    assert not any("b@x.com" in c for c in _clusters(project))  # u2 is no VIP yet
+    result = cli("run", "-p", project, "--end_time", "2026-01-09T12:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    incremental = _clusters(project)
+    assert frozenset({"u2", "b@x.com"}) in incremental  # its 2026-01-02 signup is a VIP link now
+    result = cli("run", "-p", project, "--end_time", "2026-01-09T12:00:00Z", "--rebase_incremental")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert _clusters(project) == incremental
+
+
 def test_read_file_brings_a_sql_file_into_a_model(tmp_path: Path) -> None:
     """pb's documented `{% exec %}{{this.ReadFile("models/q.sql")}}{% endexec %}`: the file is read
     from the project folder and rendered as part of the template (its DeRef counts)."""

@@ -155,25 +155,30 @@ def extract_edges(adapter, plan: StitcherPlan, day: date, last_day: date | None 
     return EdgeExtractResult(day, t.day_edges, *totals, stored_rows=stored, last_day=last)
 
 
-def untimed_sources_changed(adapter, plan: StitcherPlan) -> date | None:
-    """The day of the sources without an event time when their edges now differ from those
-    stored for it (the table changed since that day was extracted), else None."""
+def reread_sources_changed(adapter, plan: StitcherPlan, before: date) -> date | None:
+    """The earliest day before `before` whose edges from the sources read whole each run (no
+    event time, or a sql_template model) differ from those stored for it, else None."""
     t = StitcherTables.of(plan)
-    untimed = [(k, s) for k, s in enumerate(plan.edge_sources) if s.untimed_day is not None]
-    if not untimed or not adapter.table_exists(t.day_edges):
+    whole = [(k, s) for k, s in enumerate(plan.edge_sources) if s.untimed_day is not None or s.reread]
+    if not whole or not adapter.table_exists(t.day_edges):
         return None
-    for k, src in untimed:
-        day, rows = src.untimed_day, t.work(f"untimed{k}")
-        adapter.execute(f"CREATE OR REPLACE TABLE {rows} AS {_rows_sql(plan, src, day, day)}")
-        now = f"SELECT id1, id1_type, id2, id2_type FROM ({_pairs_sql(src, rows)}) AS _p"
-        stored = (f"SELECT id1, id1_type, id2, id2_type FROM {t.day_edges} "
-                  f"WHERE day = {date_lit(day)} AND source = {lit(src.name)}")
-        differ = adapter.fetch_one(f"SELECT COUNT(*) FROM (({now} EXCEPT {stored}) UNION ALL "
-                                   f"({stored} EXCEPT {now})) AS _d")
+    first = adapter.fetch_one(f"SELECT MIN(day) FROM {t.days}")
+    if first is None or first >= before:
+        return None
+    last = before - timedelta(days=1)
+    found: list[date] = []
+    for k, src in whole:
+        rows = t.work(f"reread{k}")
+        adapter.execute(f"CREATE OR REPLACE TABLE {rows} AS {_rows_sql(plan, src, first, last)}")
+        now = f"SELECT day, id1, id1_type, id2, id2_type FROM ({_pairs_sql(src, rows)}) AS _p"
+        stored = (f"SELECT day, id1, id1_type, id2, id2_type FROM {t.day_edges} WHERE source = {lit(src.name)} "
+                  f"AND day BETWEEN {date_lit(first)} AND {date_lit(last)}")
+        day = adapter.fetch_one(f"SELECT MIN(day) FROM (({now} EXCEPT {stored}) UNION ALL "
+                                f"({stored} EXCEPT {now})) AS _d")
         adapter.execute(f"DROP TABLE IF EXISTS {rows}")
-        if differ:
-            return day
-    return None
+        if day is not None:
+            found.append(day)
+    return min(found, default=None)
 
 
 def stale_days(adapter, plan: StitcherPlan) -> list[date]:

@@ -83,6 +83,9 @@ class EdgeSource:
     #: A source without an event time (pb reads it whole each run): its rows count as seen at the
     #: start of this day, the first partition, and are read again whenever that day is extracted.
     untimed_day: date | None = None
+    #: Rows that may change for past days (a sql_template model: pb evaluates it over all history
+    #: each run): read whole again every run, and the days whose edges changed extracted again.
+    reread: bool = False
 
     def fingerprint_fields(self) -> dict:
         fields = asdict(self)

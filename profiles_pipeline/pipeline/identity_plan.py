@@ -21,6 +21,7 @@ from profiles_pipeline.identity import (
 )
 from profiles_pipeline.pipeline.partition_span import partition_span
 from profiles_pipeline.spec.input_models import Input
+from profiles_pipeline.spec.model_types import SqlTemplateModel
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import CANONICAL_DIALECT, WarehouseAdapter
 
@@ -46,6 +47,7 @@ def stitcher_plan(
                 relation_sql=f"SELECT * FROM {src.relation.sql(dialect=CANONICAL_DIALECT)}",
                 occurred_at_col=src.occurred_at or "",
                 untimed_day=None if src.occurred_at else partition_span(project, adapter).first,
+                reread=isinstance(project.resolve(path), SqlTemplateModel),
                 ids=tuple(IdSelect(e.sql(dialect=CANONICAL_DIALECT), t) for e, t in src.ids),
                 where_sql=src.where.sql(dialect=CANONICAL_DIALECT) if src.where is not None else None,
                 relation_key=_relation_key(project, path),
@@ -69,6 +71,10 @@ def _relation_key(project: Project, path: str) -> str:
     if isinstance(target, Input):
         ad = target.app_defaults
         return f"{path}|{ad.table or ''}|{ad.view or ''}|{ad.path or ad.csv or ''}|{project.config.landing_zone}"
+    if isinstance(target, SqlTemplateModel):
+        # Its SQL holds the end time, so it differs every run; its rows are compared each run
+        # instead (EdgeSource.reread), and only the days whose edges changed are extracted again.
+        return f"{path}|read whole each run"
     return ""
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from profiles_pipeline.identity import extract_edges, render_report_html, stale_days, stitch
-from profiles_pipeline.identity.extract import dropped_ids, untimed_sources_changed
+from profiles_pipeline.identity.extract import dropped_ids, reread_sources_changed
 from profiles_pipeline.pipeline.graph import CheckOutcome, RunContext, Step, StepCheck, StepResult
 from profiles_pipeline.pipeline.identity_plan import stitcher_plan
 from profiles_pipeline.pipeline.run_cache import cached
+from profiles_pipeline.pipeline.snapshots import graph_head
 from profiles_pipeline.pipeline.stitch_quality import quality_metadata
 from profiles_pipeline.pipeline.tables import column_types, preview_markdown
 from profiles_pipeline.spec.project import Project
@@ -37,19 +39,23 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
         # Read only the files that may hold the days extracted (a day's run reads that day's files).
         days_plan = stitcher_plan(project, adapter, entity, ctx.end_time, ctx.begin_time, days=(first, ctx.day))
         r = extract_edges(adapter, days_plan, first, last_day=ctx.day)
-        # A source without an event time sits on the first partition: read again each run, and
-        # when its edges changed that day is extracted again (the graph is then rebuilt from it).
-        untimed = None
-        if any(s.untimed_day is not None and s.untimed_day < first for s in plan.edge_sources):
-            untimed = untimed_sources_changed(adapter, plan)
-        if untimed is not None and untimed < first:
+        # Sources read whole each run (no event time: on the first partition; a sql_template
+        # model: over all history as of the end time, as pb evaluates it): the days whose edges
+        # changed are extracted again, and the graph is rebuilt from the first of them. Not for
+        # an earlier end time than the graph's: that must leave the stored days alone.
+        changed = None
+        head = graph_head(adapter, project, entity)
+        if head is None or ctx.end_time >= head:
+            changed = reread_sources_changed(adapter, plan, first)
+        if changed is not None:
+            last = first - timedelta(days=1)
             extract_edges(adapter, stitcher_plan(project, adapter, entity, ctx.end_time, ctx.begin_time,
-                                                 days=(untimed, untimed)), untimed)
+                                                 days=(changed, last)), changed, last_day=last)
         return StepResult(
             tables={r.table: r.stored_rows},
             metadata={
                 "days_extracted": r.days,
-                "untimed_sources_changed": untimed is not None and untimed < first,
+                "days_extracted_again": str(changed) + " on" if changed else None,
                 "rows_read": r.rows_read,
                 "ids_before_filters": r.ids_before,
                 "ids_after_filters": r.ids_after,
