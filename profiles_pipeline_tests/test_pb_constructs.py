@@ -635,3 +635,12 @@ def test_single_sql_that_continues_pbs_with_clause(tmp_path: Path) -> None:
     got = con.execute("SELECT n_orders, n_big FROM user_feature_view ORDER BY a_max").fetchall()
     con.close()
     assert got == [(3, None), (1, 1), (3, 3)]
+
+
+def test_derived_vars_with_a_window_equal_pbs(tmp_path: Path) -> None:
+    """pb itself is the oracle (fixtures/pbref/derived_window): a derived var's `window:` ranges
+    over the entities (it used to be dropped, so `rank()` had no OVER clause)."""
+    pb, differ = _features_against_pb(tmp_path, Path(__file__).parent / "fixtures" / "pbref" / "derived_window",
+                                      "2026-02-01T00:00:00Z")
+    assert not differ, differ
+    assert sorted(r["a_max_rank"] for r in pb.values()) == ["1", "2", "3"]

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlglot import exp
 
-from profiles_pipeline.features.definitions import CohortDef, EntityFeatures
+from profiles_pipeline.features.definitions import CohortDef, EntityFeatures, EntityVarDef
 from profiles_pipeline.features.ordering import layers
 from profiles_pipeline.features.snippets import timestamp_literal
-from profiles_pipeline.features.sqlbuild import alias, col
+from profiles_pipeline.features.sqlbuild import alias, col, windowed
 
 VALID_AT = "valid_at"
 
@@ -41,10 +41,18 @@ def var_table_query(f: EntityFeatures, passes: dict[str, list[str]], end_time: d
             query = query.select(alias(_with_default(col(name, p), f.var(name).default), name))
     derived = {v.name: v for v in f.entity_vars if v.is_derived and (derive is None or v.name in derive)}
     for layer in layers({n: v.deps for n, v in derived.items()}, f"entity vars of {f.entity}"):
-        exprs = [alias(_with_default(derived[n].select.copy(), derived[n].default), n) for n in layer]
+        exprs = [alias(_with_default(_derived_expr(derived[n]), derived[n].default), n) for n in layer]
         query = exp.select("*", *exprs).from_(query.subquery("v"))
     final = [col(f.main_id), *[col(v.name) for v in f.entity_vars if only is None or v.name in only]]
     return exp.select(*final, alias(timestamp_literal(end_time), VALID_AT)).from_(query.subquery("v"))
+
+
+def _derived_expr(v: EntityVarDef) -> exp.Expression:
+    """A derived var's select; with `window:`, its window functions and aggregates range over the
+    entities (one row each), e.g. `rank()` ordered by another var."""
+    if v.window is None:
+        return v.select.copy()
+    return windowed(v.select, v.window, list(v.window.partition_by), full_frame=False)
 
 
 def _with_default(expr: exp.Expression, default: exp.Expression | None) -> exp.Expression:
