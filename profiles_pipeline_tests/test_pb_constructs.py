@@ -644,3 +644,44 @@ def test_derived_vars_with_a_window_equal_pbs(tmp_path: Path) -> None:
                                       "2026-02-01T00:00:00Z")
     assert not differ, differ
     assert sorted(r["a_max_rank"] for r in pb.values()) == ["1", "2", "3"]
+
+
+def test_templates_in_types_and_frames_and_yaml_numbers(tmp_path: Path) -> None:
+    """`CAST(x AS {{warehouse.DataType("float")}})`, `column_data_type: '{{warehouse.DataType(..)}}'`,
+    `frame_clause: "{{frame_clause}}"` (a macro), `select: 12.347` read by YAML as a number, an entity
+    `description:` and an entity var `materialization:` validate (they used to be false parse errors
+    or unknown keys) and run with the values they mean."""
+    project = tmp_path / "types"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    _rewrite(project / "pb_project.yaml", "  - name: user\n", "  - name: user\n    description: a person\n")
+    (project / "models" / "macros.yaml").write_text(
+        "macros:\n  - name: frame_clause\n    value: ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING\n")
+    with (project / "models" / "profiles.yaml").open("a") as f:
+        f.write('      - entity_var:\n          name: max_float\n          from: inputs/orders\n'
+                '          select: max(CAST(amount AS {{warehouse.DataType("float")}}))\n'
+                '      - entity_var:\n          name: typed_max\n          from: inputs/orders\n'
+                '          select: max(amount)\n          column_data_type: \'{{warehouse.DataType("float")}}\'\n'
+                '          materialization: {output_type: table}\n'
+                '      - entity_var:\n          name: constant\n          select: 12.347\n'
+                '      - entity_var:\n          name: first_amount\n          from: inputs/orders\n'
+                '          select: first_value(amount)\n          window:\n            order_by:\n'
+                '              - timestamp\n            frame_clause: "{{frame_clause}}"\n')
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    report = validate_project(project)
+    assert report.ok, [str(p) for p in report.problems]
+    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
+    got = con.execute("SELECT a_max, max_float, typed_max, constant, first_amount FROM user_feature_view "
+                      "ORDER BY a_max").fetchall()
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_name = 'user_var_table'").fetchall())
+    con.close()
+    assert [(a, b, c, float(d), e) for a, b, c, d, e in got] == [
+        (3, 3.0, 3.0, 12.347, 3), (4, 4.0, 4.0, 12.347, 4), (9, 9.0, 9.0, 12.347, 5)]
+    assert types["a_max"] == "BIGINT" and types["typed_max"] in ("FLOAT", "DOUBLE")
+    _rewrite(project / "models" / "profiles.yaml", "column_data_type: '{{warehouse.DataType(\"float\")}}'",
+             "column_data_type: 'not a type ('")
+    assert any("column_data_type" in str(p) and "does not parse" in str(p) for p in validate_project(project).problems)

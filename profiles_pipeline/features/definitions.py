@@ -66,6 +66,7 @@ class EntityVarDef:
     text: str
     where_text: str | None = None
     grain: str | None = None  # the var_group's time_grain (None: as of the end time); see grains.py
+    data_type: exp.DataType | None = None  # column_data_type: the var's type in the outputs
 
     @property
     def is_derived(self) -> bool:

@@ -43,8 +43,13 @@ def var_table_query(f: EntityFeatures, passes: dict[str, list[str]], end_time: d
     for layer in layers({n: v.deps for n, v in derived.items()}, f"entity vars of {f.entity}"):
         exprs = [alias(_with_default(_derived_expr(derived[n]), derived[n].default), n) for n in layer]
         query = exp.select("*", *exprs).from_(query.subquery("v"))
-    final = [col(f.main_id), *[col(v.name) for v in f.entity_vars if only is None or v.name in only]]
+    final = [col(f.main_id), *[_typed(v) for v in f.entity_vars if only is None or v.name in only]]
     return exp.select(*final, alias(timestamp_literal(end_time), VALID_AT)).from_(query.subquery("v"))
+
+
+def _typed(v: EntityVarDef) -> exp.Expression:
+    """The var's column, cast to its `column_data_type` when it has one."""
+    return col(v.name) if v.data_type is None else alias(exp.cast(col(v.name), v.data_type.copy()), v.name)
 
 
 def _derived_expr(v: EntityVarDef) -> exp.Expression:

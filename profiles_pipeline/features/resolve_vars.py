@@ -111,7 +111,20 @@ def resolve_entity_var(
         text=var.select,
         where_text=var.where,
         grain=grain,
+        data_type=_data_type(r, var),
     )
+
+
+def _data_type(r: SnippetRenderer, var: EntityVar) -> exp.DataType | None:
+    """`column_data_type`, rendered (`{{warehouse.DataType("float")}}`) and read in the project's dialect."""
+    if not var.column_data_type:
+        return None
+    where = var.loc_of("column_data_type")
+    cast = r.render(f"CAST(NULL AS {var.column_data_type})", where, f"column_data_type of {var.name}").tree
+    found = cast.find(exp.DataType)
+    if found is None:
+        raise UserError(f"{where}: entity_var {var.name}: column_data_type {var.column_data_type!r} is not a SQL type")
+    return found
 
 
 def joined_var_column(name: str) -> str:

@@ -36,6 +36,17 @@ class CheckContext:
     def add(self, where: Location, message: str, hint: str | None = None, code: str = "invalid") -> None:
         self.problems.append(Problem(where, message, hint, code))
 
+    def rendered(self, text: str) -> str | None:
+        """`text` rendered with names for vars, inputs and DeRefs; None if it does not render."""
+        from profiles_pipeline.templating import find_references as render_recording
+
+        if self._template_context is None:
+            self._template_context = template_context(self.project)
+        try:
+            return render_recording(text, self._template_context).rendered
+        except TemplateError:
+            return None
+
     def unknown(self, where: Location, what: str, name: str, known: Iterable[str], code: str) -> None:
         """Report `name` as unknown with a did-you-mean hint, unless it failed validation already
         or a file could not be read (then "unknown" would only echo that first problem)."""

@@ -78,6 +78,7 @@ class Entity(SpecModel):
     """A thing we build profiles for (user, account, ...)."""
 
     name: str
+    description: str | None = None
     id_column_name: str | None = None
     id_stitcher: str | None = Field(default=None, description="model path, e.g. models/user_id_stitcher")
     id_types: list[str] = Field(default_factory=list)

@@ -85,6 +85,8 @@ def _var_snippets(var: EntityVar | InputVar) -> Iterator[Snippet]:
             yield Snippet(var.window, "order_by", item, "order", i, var=var)
         if var.window.frame_clause:
             yield Snippet(var.window, "frame_clause", var.window.frame_clause, "frame", var=var)
+    if getattr(var, "column_data_type", None):
+        yield Snippet(var, "column_data_type", var.column_data_type, "type", var=var)
 
 
 def _model_snippets(model: Any) -> Iterator[Snippet]:

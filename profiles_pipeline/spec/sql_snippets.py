@@ -13,7 +13,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from profiles_pipeline.spec.references import template_expressions
 
-SnippetKind = Literal["expression", "condition", "statement", "order", "frame"]
+SnippetKind = Literal["expression", "condition", "statement", "order", "frame", "type"]
 
 _TAG = re.compile(r"\{%-?\s*(?P<word>\w+)?.*?-?%\}|\{#.*?#\}", re.S)
 _WRAP = {
@@ -21,6 +21,7 @@ _WRAP = {
     "condition": "SELECT 1 WHERE {}",
     "order": "SELECT 1 ORDER BY {}",
     "frame": "SELECT COUNT(1) OVER (ORDER BY 1 {})",
+    "type": "SELECT CAST(NULL AS {})",
     "statement": "{}",
 }
 

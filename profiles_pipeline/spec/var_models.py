@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 
 from profiles_pipeline.spec.base import SpecModel
 
@@ -18,11 +18,20 @@ class Window(SpecModel):
     frame_clause: str | None = None
 
 
+def _sql_text(value: Any) -> Any:
+    """A snippet YAML read as a number (`select: 12.347`) is that number's SQL text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+#: A SQL snippet; YAML numbers are their text.
+SqlText = Annotated[str, BeforeValidator(_sql_text)]
+
+
 class _VarBase(SpecModel):
     name: str
-    select: str
+    select: SqlText
     from_: str | None = Field(default=None, alias="from")
-    where: str | None = None
+    where: SqlText | None = None
     default_value: Any = None
     description: str | None = None
     window: Window | None = None
@@ -51,6 +60,10 @@ class EntityVar(_VarBase):
     kind: ClassVar[str] = "entity_var"
     is_feature: bool = True
     merge: str | None = None
+    materialization: dict[str, Any] | None = Field(
+        default=None, description="pb's choice of how it materializes the var's own SQL; no output changes")
+    column_data_type: str | None = Field(
+        default=None, description="the var's SQL type in the outputs, e.g. '{{warehouse.DataType(\"float\")}}'")
 
     @property
     def is_derived(self) -> bool:

@@ -71,6 +71,19 @@ class Warehouse:
     def DatabaseType(self) -> str:  # noqa: N802
         return self._kind
 
+    def DataType(self, name: str) -> str:  # noqa: N802
+        """pb's `warehouse.DataType("float")`: a portable type name for a generic one (snippets are
+        parsed in the project's dialect and transpiled, so standard names serve every engine)."""
+        return DATA_TYPES.get(str(name).strip().lower(), str(name).strip().upper())
+
+
+#: pb's generic type names -> standard SQL types.
+DATA_TYPES = {
+    "float": "FLOAT", "double": "DOUBLE", "number": "NUMERIC", "numeric": "NUMERIC", "decimal": "DECIMAL",
+    "int": "BIGINT", "integer": "BIGINT", "bigint": "BIGINT", "string": "VARCHAR", "text": "VARCHAR",
+    "varchar": "VARCHAR", "boolean": "BOOLEAN", "bool": "BOOLEAN", "timestamp": "TIMESTAMP", "date": "DATE",
+}
+
 
 class GoTime:
     """`end_time` when set: a datetime with Go's `Format(layout)` and `Unix()`."""

@@ -22,6 +22,9 @@ class References:
     derefs: set[str] = field(default_factory=set)
     macros: set[str] = field(default_factory=set)
     uses_end_time: bool = False
+    #: The text as rendered with names for vars, inputs and DeRefs (what validate parses when the
+    #: text with templates blanked out does not parse, e.g. a template in a CAST type).
+    rendered: str = ""
 
 
 def find_references(
@@ -62,7 +65,7 @@ def find_references(
     session = Session(recording_ctx, recording=True)
     token, session_token = RECORDING.set(record), RECORDING_SESSION.set(session)
     try:
-        render_in(session, text, where)
+        record.rendered = render_in(session, text, where)
     finally:
         RECORDING.reset(token)
         RECORDING_SESSION.reset(session_token)
