@@ -93,6 +93,19 @@ def test_an_early_layout_error_points_at_its_line(tmp_path: Path) -> None:
     assert "model_spec.vars[0]" in str(problem)
 
 
+def test_an_id_beside_app_defaults_is_located_on_its_line(tmp_path: Path) -> None:
+    """Schema 40's `ids:` beside `app_defaults:` move under it; a problem in one still names its
+    own file and line (it used to say `<project> at type`)."""
+    project = early_copy(tmp_path / "early")
+    path = project / "models" / "inputs.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("type: user_id", "type: user_idd", 1))
+    [problem] = [p for p in validate_project(project).problems if "user_idd" in p.message]
+    line = next(n for n, t in enumerate(path.read_text().splitlines(), 1) if "user_idd" in t)
+    assert (problem.location.file, problem.location.line) == ("models/inputs.yaml", line), problem
+    assert problem.location.yaml_path.startswith("inputs[0].ids[")
+
+
 def test_early_layout_runs_to_the_same_outputs(tmp_path: Path) -> None:
     early, current = early_copy(tmp_path / "early"), tmp_path / "current"
     shutil.copytree(REPO / "config", current, ignore=shutil.ignore_patterns("data", "output"))

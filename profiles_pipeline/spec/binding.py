@@ -86,8 +86,10 @@ def _without(raw: Any, locs: list[tuple]) -> Any:
     return out
 
 
-def attach(obj: Any, node: Any, file: str, path: tuple) -> None:
-    """Give every SpecModel in `obj` its Location and ruamel node, following field aliases."""
+def attach(obj: Any, node: Any, file: str, path: tuple, outer: Any = None, outer_path: tuple = ()) -> None:
+    """Give every SpecModel in `obj` its Location and ruamel node, following field aliases.
+    `outer`: the parent's node, where a key moved in by an early layout was written (schema 40's
+    `ids:` beside `app_defaults:`)."""
     if not isinstance(obj, SpecModel):
         return
     obj._location = Location(file, node_line(node), yaml_path(path))
@@ -96,10 +98,18 @@ def attach(obj: Any, node: Any, file: str, path: tuple) -> None:
         key = info.alias or name
         value = getattr(obj, name)
         child = node.get(key) if isinstance(node, dict) else None
+        at = path
+        if child is None and isinstance(outer, dict) and isinstance(value, SpecModel | list):
+            child, at = outer.get(key), outer_path
         if child is None:
             continue
+        if at is not path:
+            if isinstance(value, list) and isinstance(child, list):
+                for i, item in enumerate(value[: len(child)]):
+                    attach(item, child[i], file, (*at, key, i))
+            continue
         if isinstance(value, SpecModel):
-            attach(value, child, file, (*path, key))
+            attach(value, child, file, (*path, key), node, path)
         elif isinstance(value, list) and isinstance(child, list):
             for i, item in enumerate(value):
                 if i < len(child):
