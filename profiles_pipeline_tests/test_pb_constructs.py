@@ -413,6 +413,10 @@ def test_time_grains_equal_pbs(tmp_path: Path) -> None:
     assert (pb["u1"]["n_week"], pb["u1"]["n_month"], pb["u1"]["month_plus_now"]) == ("7", "4", "8")
     assert pb["u2"]["n_day"] == "" and pb["u2"]["n_hour"] == "1"
     assert (pb["u1"]["n_monthly_model"], pb["u1"]["model_built_as_of"]) == ("4", "2026-01-05 00:00:00")
+    con = duckdb.connect(str(tmp_path / "time_grains" / "data" / "profiles.published.duckdb"), read_only=True)
+    published = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    con.close()  # the grains' rows views and passes stay out of the readers' copy
+    assert "user_feature_view" in published and not {t for t in published if "__rows" in t or "__vars" in t}
 
 
 @pytest.mark.parametrize(("grain", "at", "want"), [
