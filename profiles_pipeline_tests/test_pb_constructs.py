@@ -689,3 +689,29 @@ def test_templates_in_types_and_frames_and_yaml_numbers(tmp_path: Path) -> None:
     _rewrite(project / "models" / "profiles.yaml", "column_data_type: '{{warehouse.DataType(\"float\")}}'",
              "column_data_type: 'not a type ('")
     assert any("column_data_type" in str(p) and "does not parse" in str(p) for p in validate_project(project).problems)
+
+
+def test_cohort_feature_views_written_as_a_mapping_with_a_name(tmp_path: Path) -> None:
+    """pb writes a cohort's views as `feature_views: {name: .., using_ids: [{id, name}]}`: `name`
+    is a view of the members keyed by the main id (it was "must be a list, got dict")."""
+    project = tmp_path / "cohort_views"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    (project / "models" / "cohorts.yaml").write_text(
+        "models:\n  - name: big_spenders\n    model_type: entity_cohort\n    model_spec:\n"
+        "      extends: user/all\n      materialization:\n        output_type: table\n"
+        "      filter_pipeline:\n        - type: include\n          value: \"{{user.Var('a_max')}} >= 4\"\n"
+        "      feature_views:\n        name: big_spender_profiles\n        materialization:\n"
+        "          output_type: view\n        using_ids:\n          - id: email\n            name: big_spenders_by_email\n")
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    report = validate_project(project)
+    assert report.ok, [str(p) for p in report.problems]
+    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
+    members = con.execute("SELECT a_max FROM big_spender_profiles ORDER BY 1").fetchall()
+    by_email = con.execute("SELECT email FROM big_spenders_by_email").fetchall()
+    same = con.execute("SELECT count(*) FROM big_spender_profiles JOIN big_spenders USING (user_main_id)").fetchone()
+    con.close()
+    assert members == [(4,), (9,)] and by_email == [("a@x.com",)] and same == (2,)

@@ -93,6 +93,7 @@ class CohortDef:
     output_type: str
     location: Location
     referenced_vars: set[str] = field(default_factory=set)
+    main_view: str | None = None  # the members keyed by the main id, under this name
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlglot import exp
+
 from profiles_pipeline.features.definitions import EntityFeatures, SqlModelDef
 from profiles_pipeline.features.grains import GRAINS, coarser
 from profiles_pipeline.features.grains import boundary as grain_boundary
@@ -213,6 +215,9 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
         deps = [var_table] + ([c.parent] if c.parent else [])
         b.add(c.name, "cohort", c.output_type, cohort_query(f, c, cols, end_time), deps, f.entity,
               f"cohort extending {parent}: members and {len(cols)} features")
+        if c.main_view:
+            b.add(c.main_view, "id_view", "view", exp.select("*").from_(exp.to_table(c.name)), [c.name],
+                  f.entity, f"cohort {c.name} keyed by {f.main_id}")
         for id_type, view_name in c.feature_views:
             b.add(view_name, "id_view", "view", id_view_query(f, c.name, id_type, cols), [c.name, f.id_graph],
                   f.entity, f"cohort {c.name} keyed by {id_type}")

@@ -175,6 +175,7 @@ def resolve_cohort(project: Project, r: SnippetRenderer, m: EntityCohortModel, e
         output_type=mat.output_type if mat and mat.output_type in ("view", "table") else "table",
         location=m.location,
         referenced_vars={n for e, n in rendered.vars if e in (entity, None)} if rendered else set(),
+        main_view=spec.feature_view_name,
     )
 
 

@@ -113,6 +113,9 @@ def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]
         steps.append(_step(project, ("cohorts", m.name), "cohort", _cohort_description(m), "cohorts",
                            upstream, checks=cohort_checks(project, m.name) + linkage_checks(project, entity, m.name),
                            after=record_cohort_size))
+        if m.model_spec.feature_view_name:
+            steps.append(_step(project, ("feature_views", m.model_spec.feature_view_name), "feature_view",
+                               f"Members of cohort {m.name} keyed by the main id.", "cohorts", {("cohorts", m.name)}))
         for view in m.model_spec.feature_views:
             steps.append(_step(project, ("feature_views", view.name), "feature_view",
                                f"Members of cohort {m.name} keyed by {view.id}.", "cohorts",

@@ -63,6 +63,12 @@ def _relation_names(ctx: CheckContext) -> None:
         if not _is_plain_name(model.name):
             ctx.add(model.loc_of("name"), f"model '{model.name}': the name is not usable as a table name "
                     "(an SQL keyword, or not a plain identifier)", f"rename it, e.g. {model.name}_model", "bad_name")
+    for model in p.models:
+        name = getattr(model.model_spec, "feature_view_name", None)
+        if name and not _is_plain_name(name):
+            ctx.add(model.model_spec.loc_of("feature_views"), f"feature view '{name}' of cohort '{model.name}': the "
+                    "name is not usable as a view name (an SQL keyword, or not a plain identifier)",
+                    f"rename it, e.g. {name}_view", "bad_name")
     for entity in p.entities:
         names = [entity.feature_view_name, *(n for _, n in entity.using_id_views())]
         for name in names:

@@ -84,16 +84,20 @@ class EntityCohortSpec(SpecModel):
     filter_expression: FilterExpression | None = None
     materialization: Materialization | None = None
     feature_views: list[CohortFeatureView] = Field(default_factory=list)
+    feature_view_name: str | None = Field(default=None, description="a view of the members keyed by the main "
+                                          "id (pb's feature_views.name)")
     validity_time: str | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _views_as_pb_writes_them(cls, data: Any) -> Any:
-        """pb writes a cohort's views as `feature_views: {using_ids: [...]}`; a bare list works too."""
+        """pb writes a cohort's views as `feature_views: {name: .., using_ids: [...]}` (`name`: the
+        members keyed by the main id; `materialization` is pb's own choice); a bare list works too."""
         if isinstance(data, dict) and isinstance(data.get("feature_views"), dict):
             views = data["feature_views"]
-            if set(views) <= {"using_ids"}:
-                return {**data, "feature_views": views.get("using_ids") or []}
+            if set(views) <= {"using_ids", "name", "materialization"}:
+                named = {"feature_view_name": views["name"]} if views.get("name") else {}
+                return {**data, "feature_views": views.get("using_ids") or [], **named}
         return data
 
     def filter_sql(self) -> str | None:
