@@ -52,7 +52,21 @@ class CheckContext:
         or a file could not be read (then "unknown" would only echo that first problem)."""
         if self.incomplete or name in self.invalid_names.get(code, set()):
             return
-        self.add(where, f"unknown {what} '{name}'", did_you_mean(name, known, "known"), f"unknown_{code}")
+        hint = did_you_mean(name, known, "known")
+        if remote := self.remote_packages:
+            hint = f"{hint}; it may come from package {', '.join(remote)}, which is not fetched (see its error)"
+        self.add(where, f"unknown {what} '{name}'", hint, f"unknown_{code}")
+
+    @property
+    def remote_packages(self) -> list[str]:
+        """Names of the packages pb would fetch from git (their models, inputs and id types are
+        not here)."""
+        out = []
+        for i, package in enumerate(self.project.config.packages):
+            extra = package.model_extra or {}
+            if str(extra.get("url") or extra.get("gitUrl") or "").startswith(("http", "git@", "git://", "ssh://")):
+                out.append(str(extra.get("name") or f"#{i + 1}"))
+        return out
 
     @property
     def id_type_names(self) -> set[str]:

@@ -70,7 +70,7 @@ def _packages(ctx: CheckContext) -> None:
     config = ctx.project.config
     for i, package in enumerate(config.packages):
         extra = package.model_extra or {}
-        url, name = str(extra.get("url") or ""), extra.get("name") or f"#{i + 1}"
+        url, name = str(extra.get("url") or extra.get("gitUrl") or ""), extra.get("name") or f"#{i + 1}"
         if url.startswith(("http://", "https://", "git@", "git://", "ssh://")):
             ctx.add(config.loc_of("packages", i), f"package {name} comes from {url}: this engine does not fetch "
                     "packages", f"clone it into the project (git clone {url.split('/tag/')[0]} packages/{name}) "
