@@ -722,3 +722,24 @@ def test_cohort_feature_views_written_as_a_mapping_with_a_name(tmp_path: Path) -
     same = con.execute("SELECT count(*) FROM big_spender_profiles JOIN big_spenders USING (user_main_id)").fetchone()
     con.close()
     assert members == [(4,), (9,)] and by_email == [("a@x.com",)] and same == (2,)
+
+
+def test_default_is_read_as_default_value_as_pb_reads_it(tmp_path: Path) -> None:
+    """pb 0.26.4 applies `default: -1` like `default_value: -1` (its output: -1 for every user
+    without a matching row); so does this engine."""
+    project = tmp_path / "default"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    with (project / "models" / "profiles.yaml").open("a") as f:
+        f.write("      - entity_var:\n          name: big_max\n          from: inputs/orders\n"
+                "          select: max(amount)\n          where: amount > 100\n          default: -1\n")
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    report = validate_project(project)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.project.var("user", "big_max").default_value == -1
+    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
+    assert con.execute("SELECT DISTINCT big_max FROM user_feature_view").fetchall() == [(-1,)]
+    con.close()

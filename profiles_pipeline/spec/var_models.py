@@ -43,6 +43,14 @@ class _VarBase(SpecModel):
     _var_group: str | None = PrivateAttr(default=None)
     _entity: str | None = PrivateAttr(default=None)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_as_pb_reads_it(cls, data: Any) -> Any:
+        """pb 0.26 reads `default:` as `default_value:` (checked against pb's own output)."""
+        if isinstance(data, dict) and "default" in data and "default_value" not in data:
+            data = {("default_value" if k == "default" else k): v for k, v in data.items()}
+        return data
+
     @property
     def var_group(self) -> str | None:
         """Name of the var_group this var is declared in."""
