@@ -743,3 +743,16 @@ def test_default_is_read_as_default_value_as_pb_reads_it(tmp_path: Path) -> None
     con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
     assert con.execute("SELECT DISTINCT big_max FROM user_feature_view").fetchall() == [(-1,)]
     con.close()
+
+
+def test_a_macro_with_empty_inputs(tmp_path: Path) -> None:
+    """`inputs:` with nothing after it is a macro without inputs, as pb 0.26.4 reads it (it ran
+    such a project; RudderStack's own sample projects write it)."""
+    project = tmp_path / "macro"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    (project / "models" / "macros.yaml").write_text('macros:\n  - name: macro_two\n    inputs:\n    value: "2"\n')
+    with (project / "models" / "profiles.yaml").open("a") as f:
+        f.write('      - entity_var:\n          name: two\n          select: "{{macro_two()}}"\n')
+    report = validate_project(project)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.project.macros_by_name["macro_two"].inputs == []

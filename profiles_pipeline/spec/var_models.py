@@ -117,7 +117,12 @@ class VarGroup(SpecModel):
         return [entry.var for entry in self.vars]
 
 
+def _none_is_empty(value: Any) -> Any:
+    """`inputs:` with nothing after it (YAML null) is no inputs, as pb reads it."""
+    return [] if value is None else value
+
+
 class Macro(SpecModel):
     name: str
-    inputs: list[str] = Field(default_factory=list)
+    inputs: Annotated[list[str], BeforeValidator(_none_is_empty)] = Field(default_factory=list)
     value: str
