@@ -756,3 +756,27 @@ def test_a_macro_with_empty_inputs(tmp_path: Path) -> None:
     report = validate_project(project)
     assert report.ok, [str(p) for p in report.problems]
     assert report.project.macros_by_name["macro_two"].inputs == []
+
+
+def test_an_entity_var_over_the_id_graph(tmp_path: Path) -> None:
+    """`from: models/<id stitcher>`: a var aggregates over the entity's id graph rows (one per id),
+    the default stitcher's name included (validate passed it and the run refused it, or validate
+    called it an unknown model)."""
+    project = tmp_path / "graph_vars"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    with (project / "models" / "profiles.yaml").open("a") as f:
+        f.write("      - entity_var:\n          name: n_ids\n          from: models/user_default_id_stitcher\n"
+                "          select: count(distinct other_id)\n"
+                "      - entity_var:\n          name: n_emails\n          from: models/user_default_id_stitcher\n"
+                "          select: count(*)\n          where: other_id_type = 'email'\n          default_value: 0\n")
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    report = validate_project(project)
+    assert report.ok, [str(p) for p in report.problems]
+    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
+    got = con.execute("SELECT a_max, n_ids, n_emails FROM user_feature_view ORDER BY a_max").fetchall()
+    con.close()
+    assert got == [(3, 2, 1), (4, 1, 0), (9, 2, 1)]  # u2 + b@x.com, u3 alone, u1 + a@x.com

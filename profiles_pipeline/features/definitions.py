@@ -36,6 +36,8 @@ class Source:
     ids: list[tuple[exp.Expression, str]]  # (id expression, id type) in the entity's id type order
     where: exp.Expression | None
     location: Location
+    #: The id graph itself (`from: models/<id stitcher>`): each row already holds its main id.
+    keyed_by_main_id: bool = False
 
 
 @dataclass

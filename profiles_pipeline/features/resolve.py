@@ -52,7 +52,8 @@ def resolve_entity(
 
     def source(path: str, where) -> str:
         if path not in sources:
-            src = resolve_source(project, adapter, r, path, entity, ent.id_types, models, where)
+            src = resolve_source(project, adapter, r, path, entity, ent.id_types, models, where,
+                                 id_graph=id_graph or project.stitcher_name(entity))
             sources[path] = src
         return path
 

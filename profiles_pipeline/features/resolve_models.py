@@ -116,10 +116,16 @@ def _input_rows(target: Input, relation: exp.Expression, r: SnippetRenderer) -> 
 def resolve_source(
     project: Project, adapter: WarehouseAdapter, r: SnippetRenderer, path: str, entity: str,
     id_types: list[str], models: dict[str, SqlModelDef], owner_location, days: tuple[date, date] | None = None,
+    id_graph: str | None = None,
 ) -> Source:
     """The rows a var or the id stitcher reads from `path` (with `days`, a folder input's files
-    that may hold those days only)."""
+    that may hold those days only); `id_graph`: the relation of the entity's id graph, which a
+    var may aggregate over (`from: models/<its id stitcher>`)."""
     target = project.resolve(path)
+    stitcher = project.stitcher_name(entity)
+    if path.strip().strip("/").split("/")[-1] == stitcher and not isinstance(target, Input | SqlTemplateModel):
+        return Source(path=f"models/{stitcher}", name=stitcher, relation=exp.to_table(id_graph or stitcher),
+                      occurred_at=None, ids=[], where=None, location=owner_location, keyed_by_main_id=True)
     if isinstance(target, Input):
         rel, occurred, ids, where_text = (input_relation_sql(adapter, project, target, days), target.occurred_at,
                                           target.ids_for(entity), target.where_sql)

@@ -27,6 +27,8 @@ def base_rows(f: EntityFeatures, src: Source, end_time: datetime, begin_time: da
     relation = src.relation.copy()
     relation.set("alias", exp.TableAlias(this=exp.to_identifier(SRC)))
     query = exp.select(f"{SRC}.*").from_(relation)
+    if src.keyed_by_main_id:  # the id graph as of end_time: every row is one id of its entity
+        return query.where(exp.paren(qualify(src.where, SRC))) if src.where is not None else query
     mains = []
     for n, (id_expr, id_type) in enumerate(src.ids):
         g = f"g{n}"

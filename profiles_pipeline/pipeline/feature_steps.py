@@ -25,6 +25,7 @@ from profiles_pipeline.pipeline.tables import column_types, preview_markdown
 from profiles_pipeline.spec.model_types import (
     EntityCohortModel,
     FeatureTableModel,
+    IdStitcherModel,
     SqlTemplateModel,
 )
 from profiles_pipeline.spec.project import Project
@@ -56,8 +57,8 @@ class _Sources:
 
     def keys(self, path: str, seen: frozenset[str] = frozenset()) -> set[Key]:
         target = self.project.resolve(path)
-        if target is None or path in seen:
-            return set()
+        if target is None or path in seen or isinstance(target, IdStitcherModel):
+            return set()  # an id graph: the features already wait for it
         if not isinstance(target, SqlTemplateModel):
             return {("inputs", target.name)}
         mat = target.model_spec.materialization

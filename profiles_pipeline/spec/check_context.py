@@ -91,6 +91,8 @@ class CheckContext:
         if self.project.resolve(path) is not None:
             return
         name = parts[1]
+        if kind == "models" and name in {self.project.stitcher_name(e.name) for e in self.project.entities}:
+            return  # the id graph of the default stitcher
         if kind == "inputs":
             self.unknown(where, "input", name, self.project.inputs_by_name, "inputs")
         elif name not in self.invalid_names.get("inputs", set()):
