@@ -159,3 +159,18 @@ def test_inline_macros_and_macros_declared_twice_alike(tmp_path: Path) -> None:
     assert [m.name for m in report.project.macros].count("days_to_end") == 2
     macros.write_text(macros.read_text().replace("{{end_time_sql}})", "current_date)"))
     assert any("duplicate macro 'days_to_end'" in str(p) for p in validate_project(project).problems)
+
+
+def test_a_mapping_where_a_name_belongs_says_so(tmp_path: Path) -> None:
+    """An early feature table lists `tablevar:` mappings where names belong: the problem says what
+    was expected and what to write (it said pydantic's "Input should be a valid string")."""
+    project = tmp_path / "p"
+    shutil.copytree(REPO / "config", project, ignore=shutil.ignore_patterns("data", "output"))
+    path = project / "models" / "profiles.yaml"
+    text = path.read_text()
+    assert "      features:\n        - first_seen\n" in text
+    path.write_text(text.replace("      features:\n        - first_seen\n",
+                                 "      features:\n        - tablevar:\n            name: first_seen\n", 1))
+    [problem] = validate_project(project).problems
+    assert "'features' item 0 must be a text value, got" in problem.message and "tablevar" in problem.message
+    assert "write each as an entity_var" in problem.hint and problem.location.file == "models/profiles.yaml"

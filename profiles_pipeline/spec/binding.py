@@ -162,6 +162,14 @@ def translate_error(err: dict, target: Any, node: Any, file: str, base: tuple) -
         return Problem(
             where, f"'{key}' must be {expected}, got {_describe(value)}", _shape_hint(kind, key), "wrong_type"
         )
+    if kind in ("string_type", "int_type", "bool_type", "float_type") and isinstance(value, dict | list):
+        expected = {"string_type": "a text value", "int_type": "a whole number", "bool_type": "true or false",
+                    "float_type": "a number"}[kind]
+        what = f"'{loc[-2]}' item {key}" if isinstance(key, int) and len(loc) > 1 else f"'{key}'"
+        early = isinstance(value, dict) and {"tablevar", "feature"} & set(value)
+        hint = ("the early `tablevar:`/`feature:` items are not read here: write each as an entity_var in a "
+                "var_group and list its name" if early else None)
+        return Problem(where, f"{what} must be {expected}, got {_describe(value)}", hint, "wrong_type")
     message = err["msg"].removeprefix("Value error, ")
     keyed = key is not None and not isinstance(key, int) and not message.startswith(f"{key} ")
     return Problem(where, f"{key}: {message}" if keyed else message, None, "invalid")
