@@ -780,3 +780,18 @@ def test_an_entity_var_over_the_id_graph(tmp_path: Path) -> None:
     got = con.execute("SELECT a_max, n_ids, n_emails FROM user_feature_view ORDER BY a_max").fetchall()
     con.close()
     assert got == [(3, 2, 1), (4, 1, 0), (9, 2, 1)]  # u2 + b@x.com, u3 alone, u1 + a@x.com
+
+
+def test_deref_options_of_incremental_models_are_named(tmp_path: Path) -> None:
+    """pb's incremental sql_template options (`this.DeRef(pre_existing=true, checkpoint_name=..)`,
+    `contract=`) are not run here: validate names them and says what works instead (it said
+    "unexpected keyword argument")."""
+    project = tmp_path / "incremental"
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    (project / "models" / "sql.yaml").write_text(
+        "models:\n  - name: delta\n    model_type: sql_template\n    model_spec:\n      single_sql: |\n"
+        '        {%- set last = this.DeRef(pre_existing=true, checkpoint_name="baseline") -%}\n'
+        "        select * from {{last}}\n")
+    [problem] = [p for p in validate_project(project).problems if "delta" in str(p)]
+    assert "model delta: template fails" in str(problem) and "this.DeRef(pre_existing=, checkpoint_name=…)" in str(problem)
+    assert "incremental sql_template options" in problem.message and problem.location.file == "models/sql.yaml"

@@ -137,7 +137,9 @@ def _template_refs(ctx: CheckContext, snippet: Snippet) -> None:
     refs = ctx.refs(snippet.text)
     if isinstance(refs, Exception):
         named = f"{snippet.subject}: " if snippet.subject else ""
-        ctx.add(snippet.location, f"{named}template does not parse: {refs}", "check {{ }} / {% %} pairs and quotes", "bad_template")
+        syntax = str(getattr(refs, "problem", "")).startswith("syntax error")
+        ctx.add(snippet.location, f"{named}template {'does not parse' if syntax else 'fails'}: {refs}",
+                "check {{ }} / {% %} pairs and quotes" if syntax else None, "bad_template")
         return
     for ref in refs:
         if ref.kind == "deref":

@@ -55,11 +55,23 @@ class This:
     def ReadFile(self, path: str) -> str:  # noqa: N802
         return self._read_file(path)
 
-    def DeRef(self, path: str) -> str:  # noqa: N802
+    def DeRef(self, path: str = "", **options: object) -> str:  # noqa: N802
+        _refuse_options("DeRef", options)
         return self._deref(path)
 
-    def DeRefOptional(self, path: str) -> str:  # noqa: N802
+    def DeRefOptional(self, path: str = "", **options: object) -> str:  # noqa: N802
+        _refuse_options("DeRefOptional", options)
         return self._deref(path)
+
+
+def _refuse_options(method: str, options: dict[str, object]) -> None:
+    """pb's DeRef options (`pre_existing=`, `dependency=`, `checkpoint_name=`, `prereqs=`,
+    `contract=`) drive its incremental sql_template models and contracts; say so by name."""
+    if options:
+        given = ", ".join(f"{k}=" for k in options)
+        raise LookupError(f"this.{method}({given}…) uses pb's incremental sql_template options (checkpoints, "
+                          "delta tables, contracts), which this engine does not run yet; read the whole "
+                          "relation with this.DeRef(\"inputs/<name>\") or this.DeRef(\"models/<name>\")")
 
 
 class Warehouse:
