@@ -365,6 +365,25 @@ def test_var_tags_and_available_tags(tmp_path: Path) -> None:
 VARS_ON_ROWS = Path(__file__).parent / "fixtures" / "pbref" / "vars_on_rows"
 
 
+def _probe(tmp_path: Path, name: str) -> Path:
+    """A copy of the vars_on_rows probe project (one orders input, default stitcher), to extend."""
+    project = tmp_path / name
+    shutil.copytree(VARS_ON_ROWS / "project", project)
+    return project
+
+
+def _load_orders(project: Path, csv: Path = VARS_ON_ROWS / "orders.csv") -> None:
+    """The probe's orders rows as the warehouse table `orders` of `project`."""
+    (project / "data").mkdir(exist_ok=True)
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{csv}')")
+
+
+def _run(project: Path, end_time: str = "2026-02-01T00:00:00Z") -> None:
+    result = cli("run", "-p", project, "--end_time", end_time)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
 def _features_against_pb(tmp_path: Path, fixture: Path, end_time: str) -> tuple[dict, list]:
     """Run a pbref fixture's project on its orders.csv as of `end_time`; pb's features per user id
     and (user, feature, ours, pb's) for every value that differs."""
@@ -372,12 +391,9 @@ def _features_against_pb(tmp_path: Path, fixture: Path, end_time: str) -> tuple[
 
     project = tmp_path / fixture.name
     shutil.copytree(fixture / "project", project)
-    (project / "data").mkdir()
-    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
-        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{fixture / 'orders.csv'}')")
+    _load_orders(project, fixture / "orders.csv")
     assert validate_project(project).ok
-    result = cli("run", "-p", project, "--end_time", end_time)
-    assert result.exit_code == 0, result.stdout + result.stderr
+    _run(project, end_time)
     with open(fixture / "pb_out" / "user_default_id_stitcher.csv") as f:
         user_of = {r["user_main_id"]: r["other_id"] for r in csv.DictReader(f) if r["other_id_type"] == "user_id"}
     with open(fixture / "pb_out" / "user_feature_view.csv") as f:
@@ -449,8 +465,7 @@ def test_time_grain_boundaries(grain: str, at: str, want: str) -> None:
 
 def _crm_project(tmp_path: Path, name: str) -> Path:
     """The vars_on_rows project with a second input, `crm`: user ids and emails, no event time."""
-    project = tmp_path / name
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, name)
     with (project / "models" / "inputs.yaml").open("a") as f:
         f.write("  - name: crm\n    app_defaults:\n      table: pbdb.rs_src.crm\n      ids:\n"
                 "        - select: user_id\n          type: user_id\n          entity: user\n"
@@ -464,9 +479,7 @@ def _crm_project(tmp_path: Path, name: str) -> Path:
 
 
 def _clusters(project: Path) -> set[frozenset[str]]:
-    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
-    rows = con.execute("SELECT user_main_id, list(other_id) FROM user_default_id_stitcher GROUP BY 1").fetchall()
-    con.close()
+    rows = _rows(project, "SELECT user_main_id, list(other_id) FROM user_default_id_stitcher GROUP BY 1")
     return {frozenset(ids) for _, ids in rows}
 
 
@@ -508,8 +521,7 @@ def test_untimed_edge_source_stitches_as_pb_does(tmp_path: Path) -> None:
     with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
         for name in ("orders", "crm"):
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv_auto('{fixture / (name + '.csv')}')")
-    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
-    assert result.exit_code == 0, result.stdout + result.stderr
+    _run(project)
     pb: dict[str, set[str]] = {}
     with open(fixture / "pb_out" / "user_default_id_stitcher.csv") as f:
         for r in csv.DictReader(f):
@@ -523,8 +535,7 @@ def test_a_sql_template_edge_source_is_evaluated_over_all_history(tmp_path: Path
     rows for a past day depend on later rows (`user_id IN (SELECT ... FROM orders)`) is read whole
     again each run; the day whose edges changed is extracted again, and the graph equals a full
     rebuild's (it used to keep the edges as the day's own run saw them)."""
-    project = tmp_path / "vip"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, "vip")
     (project / "models" / "inputs.yaml").write_text(
         "inputs:\n  - name: orders\n    app_defaults:\n      table: pbdb.rs_src.orders\n"
         "      occurred_at_col: timestamp\n      ids:\n        - select: user_id\n          type: user_id\n"
@@ -560,8 +571,7 @@ def test_a_sql_template_edge_source_is_evaluated_over_all_history(tmp_path: Path
 def test_read_file_brings_a_sql_file_into_a_model(tmp_path: Path) -> None:
     """pb's documented `{% exec %}{{this.ReadFile("models/q.sql")}}{% endexec %}`: the file is read
     from the project folder and rendered as part of the template (its DeRef counts)."""
-    project = tmp_path / "readfile"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, "readfile")
     (project / "models" / "sql").mkdir()
     (project / "models" / "sql" / "big.sql").write_text(
         'select user_id, timestamp, amount from {{this.DeRef("inputs/orders")}} where amount > 3\n')
@@ -573,15 +583,10 @@ def test_read_file_brings_a_sql_file_into_a_model(tmp_path: Path) -> None:
     with (project / "models" / "profiles.yaml").open("a") as f:
         f.write("      - entity_var:\n          name: n_big\n          from: models/big_orders\n"
                 "          select: count(*)\n")
-    (project / "data").mkdir()
-    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
-        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    _load_orders(project)
     assert validate_project(project).ok
-    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
-    got = con.execute("SELECT n_orders, n_big FROM user_feature_view ORDER BY a_max").fetchall()
-    con.close()
+    _run(project)
+    got = _rows(project, "SELECT n_orders, n_big FROM user_feature_view ORDER BY a_max")
     assert got == [(3, None), (1, 1), (3, 3)]  # u2 (amounts 3, 3, 1), u3 (4), u1 (5, 9, 9)
     _rewrite(project / "models" / "sql.yaml", "models/sql/big.sql", "models/sql/bigg.sql")
     problems = [str(p) for p in validate_project(project).problems]
@@ -591,8 +596,7 @@ def test_read_file_brings_a_sql_file_into_a_model(tmp_path: Path) -> None:
 
 def test_one_id_written_as_a_mapping(tmp_path: Path) -> None:
     """pb's documentation writes a single id as `ids: {select: .., type: .., entity: ..}`."""
-    project = tmp_path / "one_id"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, "one_id")
     inputs = project / "models" / "inputs.yaml"
     _rewrite(inputs, "      ids:\n        - select: user_id\n          type: user_id\n          entity: user\n"
              "        - select: email\n          type: email\n          entity: user\n",
@@ -608,8 +612,7 @@ def test_one_id_written_as_a_mapping(tmp_path: Path) -> None:
 
 def test_a_tab_after_a_value_is_read_as_pb_reads_it(tmp_path: Path) -> None:
     """pb takes `select: count(*)<TAB>`; a tab that indents a line stays a syntax error, by line."""
-    project = tmp_path / "tabs"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, "tabs")
     profiles = project / "models" / "profiles.yaml"
     _rewrite(profiles, "          select: count(*)\n", "          select: count(*)\t\n")
     report = validate_project(project)
@@ -623,8 +626,7 @@ def test_a_tab_after_a_value_is_read_as_pb_reads_it(tmp_path: Path) -> None:
 def test_single_sql_that_continues_pbs_with_clause(tmp_path: Path) -> None:
     """pb puts a model's DeRefs in a WITH clause before its single_sql, so projects write
     `, big AS (...) select ...`; it reads as `WITH big AS (...)` here, in validate and in runs."""
-    project = tmp_path / "leading_comma"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, "leading_comma")
     (project / "models" / "sql.yaml").write_text(
         "models:\n  - name: big_orders\n    model_type: sql_template\n    model_spec:\n"
         "      occurred_at_col: timestamp\n      ids:\n        - select: user_id\n          type: user_id\n"
@@ -635,16 +637,11 @@ def test_single_sql_that_continues_pbs_with_clause(tmp_path: Path) -> None:
     with (project / "models" / "profiles.yaml").open("a") as f:
         f.write("      - entity_var:\n          name: n_big\n          from: models/big_orders\n"
                 "          select: count(*)\n")
-    (project / "data").mkdir()
-    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
-        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    _load_orders(project)
     report = validate_project(project)
     assert report.ok, [str(p) for p in report.problems]
-    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
-    got = con.execute("SELECT n_orders, n_big FROM user_feature_view ORDER BY a_max").fetchall()
-    con.close()
+    _run(project)
+    got = _rows(project, "SELECT n_orders, n_big FROM user_feature_view ORDER BY a_max")
     assert got == [(3, None), (1, 1), (3, 3)]
 
 
@@ -662,8 +659,7 @@ def test_templates_in_types_and_frames_and_yaml_numbers(tmp_path: Path) -> None:
     `frame_clause: "{{frame_clause}}"` (a macro), `select: 12.347` read by YAML as a number, an entity
     `description:` and an entity var `materialization:` validate (they used to be false parse errors
     or unknown keys) and run with the values they mean."""
-    project = tmp_path / "types"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, "types")
     _rewrite(project / "pb_project.yaml", "  - name: user\n", "  - name: user\n    description: a person\n")
     (project / "models" / "macros.yaml").write_text(
         "macros:\n  - name: frame_clause\n    value: ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING\n")
@@ -677,19 +673,14 @@ def test_templates_in_types_and_frames_and_yaml_numbers(tmp_path: Path) -> None:
                 '      - entity_var:\n          name: first_amount\n          from: inputs/orders\n'
                 '          select: first_value(amount)\n          window:\n            order_by:\n'
                 '              - timestamp\n            frame_clause: "{{frame_clause}}"\n')
-    (project / "data").mkdir()
-    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
-        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    _load_orders(project)
     report = validate_project(project)
     assert report.ok, [str(p) for p in report.problems]
-    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
-    got = con.execute("SELECT a_max, max_float, typed_max, constant, first_amount FROM user_feature_view "
-                      "ORDER BY a_max").fetchall()
-    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                             "WHERE table_name = 'user_var_table'").fetchall())
-    con.close()
+    _run(project)
+    got = _rows(project, "SELECT a_max, max_float, typed_max, constant, first_amount FROM user_feature_view "
+                         "ORDER BY a_max")
+    types = dict(_rows(project, "SELECT column_name, data_type FROM information_schema.columns "
+                                "WHERE table_name = 'user_var_table'"))
     assert [(a, b, c, float(d), e) for a, b, c, d, e in got] == [
         (3, 3.0, 3.0, 12.347, 3), (4, 4.0, 4.0, 12.347, 4), (9, 9.0, 9.0, 12.347, 5)]
     assert types["a_max"] == "BIGINT" and types["typed_max"] in ("FLOAT", "DOUBLE")
@@ -701,55 +692,42 @@ def test_templates_in_types_and_frames_and_yaml_numbers(tmp_path: Path) -> None:
 def test_cohort_feature_views_written_as_a_mapping_with_a_name(tmp_path: Path) -> None:
     """pb writes a cohort's views as `feature_views: {name: .., using_ids: [{id, name}]}`: `name`
     is a view of the members keyed by the main id (it was "must be a list, got dict")."""
-    project = tmp_path / "cohort_views"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, "cohort_views")
     (project / "models" / "cohorts.yaml").write_text(
         "models:\n  - name: big_spenders\n    model_type: entity_cohort\n    model_spec:\n"
         "      extends: user/all\n      materialization:\n        output_type: table\n"
         "      filter_pipeline:\n        - type: include\n          value: \"{{user.Var('a_max')}} >= 4\"\n"
         "      feature_views:\n        name: big_spender_profiles\n        materialization:\n"
         "          output_type: view\n        using_ids:\n          - id: email\n            name: big_spenders_by_email\n")
-    (project / "data").mkdir()
-    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
-        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    _load_orders(project)
     report = validate_project(project)
     assert report.ok, [str(p) for p in report.problems]
-    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
-    members = con.execute("SELECT a_max FROM big_spender_profiles ORDER BY 1").fetchall()
-    by_email = con.execute("SELECT email FROM big_spenders_by_email").fetchall()
-    same = con.execute("SELECT count(*) FROM big_spender_profiles JOIN big_spenders USING (user_main_id)").fetchone()
-    con.close()
+    _run(project)
+    members = _rows(project, "SELECT a_max FROM big_spender_profiles ORDER BY 1")
+    by_email = _rows(project, "SELECT email FROM big_spenders_by_email")
+    [same] = _rows(project, "SELECT count(*) FROM big_spender_profiles JOIN big_spenders USING (user_main_id)")
     assert members == [(4,), (9,)] and by_email == [("a@x.com",)] and same == (2,)
 
 
 def test_default_is_read_as_default_value_as_pb_reads_it(tmp_path: Path) -> None:
     """pb 0.26.4 applies `default: -1` like `default_value: -1` (its output: -1 for every user
     without a matching row); so does this engine."""
-    project = tmp_path / "default"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, "default")
     with (project / "models" / "profiles.yaml").open("a") as f:
         f.write("      - entity_var:\n          name: big_max\n          from: inputs/orders\n"
                 "          select: max(amount)\n          where: amount > 100\n          default: -1\n")
-    (project / "data").mkdir()
-    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
-        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    _load_orders(project)
     report = validate_project(project)
     assert report.ok, [str(p) for p in report.problems]
     assert report.project.var("user", "big_max").default_value == -1
-    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
-    assert con.execute("SELECT DISTINCT big_max FROM user_feature_view").fetchall() == [(-1,)]
-    con.close()
+    _run(project)
+    assert _rows(project, "SELECT DISTINCT big_max FROM user_feature_view") == [(-1,)]
 
 
 def test_a_macro_with_empty_inputs(tmp_path: Path) -> None:
     """`inputs:` with nothing after it is a macro without inputs, as pb 0.26.4 reads it (it ran
     such a project; RudderStack's own sample projects write it)."""
-    project = tmp_path / "macro"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, "macro")
     (project / "models" / "macros.yaml").write_text('macros:\n  - name: macro_two\n    inputs:\n    value: "2"\n')
     with (project / "models" / "profiles.yaml").open("a") as f:
         f.write('      - entity_var:\n          name: two\n          select: "{{macro_two()}}"\n')
@@ -762,23 +740,17 @@ def test_an_entity_var_over_the_id_graph(tmp_path: Path) -> None:
     """`from: models/<id stitcher>`: a var aggregates over the entity's id graph rows (one per id),
     the default stitcher's name included (validate passed it and the run refused it, or validate
     called it an unknown model)."""
-    project = tmp_path / "graph_vars"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, "graph_vars")
     with (project / "models" / "profiles.yaml").open("a") as f:
         f.write("      - entity_var:\n          name: n_ids\n          from: models/user_default_id_stitcher\n"
                 "          select: count(distinct other_id)\n"
                 "      - entity_var:\n          name: n_emails\n          from: models/user_default_id_stitcher\n"
                 "          select: count(*)\n          where: other_id_type = 'email'\n          default_value: 0\n")
-    (project / "data").mkdir()
-    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
-        con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    _load_orders(project)
     report = validate_project(project)
     assert report.ok, [str(p) for p in report.problems]
-    result = cli("run", "-p", project, "--end_time", "2026-02-01T00:00:00Z")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    con = duckdb.connect(str(project / "data" / "profiles.published.duckdb"), read_only=True)
-    got = con.execute("SELECT a_max, n_ids, n_emails FROM user_feature_view ORDER BY a_max").fetchall()
-    con.close()
+    _run(project)
+    got = _rows(project, "SELECT a_max, n_ids, n_emails FROM user_feature_view ORDER BY a_max")
     assert got == [(3, 2, 1), (4, 1, 0), (9, 2, 1)]  # u2 + b@x.com, u3 alone, u1 + a@x.com
 
 
@@ -786,8 +758,7 @@ def test_deref_options_of_incremental_models_are_named(tmp_path: Path) -> None:
     """pb's incremental sql_template options (`this.DeRef(pre_existing=true, checkpoint_name=..)`,
     `contract=`) are not run here: validate names them and says what works instead (it said
     "unexpected keyword argument")."""
-    project = tmp_path / "incremental"
-    shutil.copytree(VARS_ON_ROWS / "project", project)
+    project = _probe(tmp_path, "incremental")
     (project / "models" / "sql.yaml").write_text(
         "models:\n  - name: delta\n    model_type: sql_template\n    model_spec:\n      single_sql: |\n"
         '        {%- set last = this.DeRef(pre_existing=true, checkpoint_name="baseline") -%}\n'

@@ -70,11 +70,15 @@ def plan_features(
         if m.output_type != "ephemeral":
             builder.add(m.name, "sql_model", m.output_type, m.query, _model_deps(m, models),
                         None, f"sql_template model {m.name}")
+    at_boundary: dict[str, list[EntityFeatures]] = {}
+
     def at_grain(grain: str, entity: str) -> EntityFeatures:
-        """The entity's vars rendered as of the grain's boundary (templates see that end time)."""
-        _, again = resolve_project(project, adapter, grain_boundary(grain, end_time), graphs,
-                                   inline_models=inline_models, begin_time=begin_time)
-        return next(e for e in again if e.entity == entity)
+        """The entity's vars rendered as of the grain's boundary (templates see that end time);
+        the project is resolved once per grain, whatever the number of entities."""
+        if grain not in at_boundary:
+            at_boundary[grain] = resolve_project(project, adapter, grain_boundary(grain, end_time), graphs,
+                                                 inline_models=inline_models, begin_time=begin_time)[1]
+        return next(e for e in at_boundary[grain] if e.entity == entity)
 
     for f in entities:
         _plan_entity(builder, f, end_time, models, begin_time, at_grain)
@@ -191,8 +195,6 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
     b.add(var_table, "var_table", "table", var_table_query(f, passes, end_time, derive=names),
           [f.id_graph, *passes], f.entity, f"every entity var of {f.entity}, defaults applied",
           [f"derived (dependency order): {', '.join(derived)}"] if derived else [])
-
-
     entity_features = feature_columns(f, None, visible_vars(f, None))
     view = feature_view_name(f)
     b.add(view, "feature_view", "view", select_features(var_table, f.main_id, entity_features, end_time), [var_table],

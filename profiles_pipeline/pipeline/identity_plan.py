@@ -39,14 +39,17 @@ def stitcher_plan(
     model = project.stitcher_model(entity)
     owner = model.location if model else ent
     sources = []
+    first_partition = None  # where rows without an event time sit (looked up once, if any)
     for path in project.edge_sources_for(entity):
         src = resolve_source(project, adapter, renderer, path, entity, ent.id_types, models, owner, days)
+        if not src.occurred_at and first_partition is None:
+            first_partition = partition_span(project, adapter).first
         sources.append(
             EdgeSource(
                 name=src.name,
                 relation_sql=f"SELECT * FROM {src.relation.sql(dialect=CANONICAL_DIALECT)}",
                 occurred_at_col=src.occurred_at or "",
-                untimed_day=None if src.occurred_at else partition_span(project, adapter).first,
+                untimed_day=None if src.occurred_at else first_partition,
                 reread=isinstance(project.resolve(path), SqlTemplateModel),
                 ids=tuple(IdSelect(e.sql(dialect=CANONICAL_DIALECT), t) for e, t in src.ids),
                 where_sql=src.where.sql(dialect=CANONICAL_DIALECT) if src.where is not None else None,

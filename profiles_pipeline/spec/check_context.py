@@ -61,12 +61,7 @@ class CheckContext:
     def remote_packages(self) -> list[str]:
         """Names of the packages pb would fetch from git (their models, inputs and id types are
         not here)."""
-        out = []
-        for i, package in enumerate(self.project.config.packages):
-            extra = package.model_extra or {}
-            if str(extra.get("url") or extra.get("gitUrl") or "").startswith(("http", "git@", "git://", "ssh://")):
-                out.append(str(extra.get("name") or f"#{i + 1}"))
-        return out
+        return [name for _, name, _ in remote_packages(self.project)]
 
     @property
     def id_type_names(self) -> set[str]:
@@ -103,3 +98,14 @@ class CheckContext:
 
     def cohorts(self) -> list[EntityCohortModel]:
         return [m for m in self.project.models if isinstance(m, EntityCohortModel)]
+
+
+def remote_packages(project: Project) -> list[tuple[int, str, str]]:
+    """(index, name, url) of each package pb would fetch from git (`url:` or the older `gitUrl:`)."""
+    out = []
+    for i, package in enumerate(project.config.packages):
+        extra = package.model_extra or {}
+        url = str(extra.get("url") or extra.get("gitUrl") or "")
+        if url.startswith(("http://", "https://", "git@", "git://", "ssh://")):
+            out.append((i, str(extra.get("name") or f"#{i + 1}"), url))
+    return out

@@ -3,7 +3,7 @@ feature tables and propensity inputs; stitchers that would have no edges."""
 
 from __future__ import annotations
 
-from profiles_pipeline.spec.check_context import CheckContext
+from profiles_pipeline.spec.check_context import CheckContext, remote_packages
 from profiles_pipeline.spec.hints import did_you_mean
 from profiles_pipeline.spec.model_types import (
     EntityCohortModel,
@@ -68,13 +68,10 @@ def _available_tags(p) -> set[str]:
 def _packages(ctx: CheckContext) -> None:
     """pb fetches `packages:` from git; this engine reads only what is in the project folder."""
     config = ctx.project.config
-    for i, package in enumerate(config.packages):
-        extra = package.model_extra or {}
-        url, name = str(extra.get("url") or extra.get("gitUrl") or ""), extra.get("name") or f"#{i + 1}"
-        if url.startswith(("http://", "https://", "git@", "git://", "ssh://")):
-            ctx.add(config.loc_of("packages", i), f"package {name} comes from {url}: this engine does not fetch "
-                    "packages", f"clone it into the project (git clone {url.split('/tag/')[0]} packages/{name}) "
-                    "and copy its models into a folder listed in model_folders", "remote_package")
+    for i, name, url in remote_packages(ctx.project):
+        ctx.add(config.loc_of("packages", i), f"package {name} comes from {url}: this engine does not fetch "
+                "packages", f"clone it into the project (git clone {url.split('/tag/')[0]} packages/{name}) "
+                "and copy its models into a folder listed in model_folders", "remote_package")
 
 
 def _dependencies(ctx: CheckContext, var) -> None:
