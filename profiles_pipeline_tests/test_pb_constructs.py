@@ -384,6 +384,13 @@ def _run(project: Path, end_time: str = "2026-02-01T00:00:00Z") -> None:
     assert result.exit_code == 0, result.stdout + result.stderr
 
 
+def _validated_run(project: Path) -> None:
+    """Validate (no problems) and run the project as of the probe's end time."""
+    report = validate_project(project)
+    assert report.ok, [str(p) for p in report.problems]
+    _run(project)
+
+
 def _features_against_pb(tmp_path: Path, fixture: Path, end_time: str) -> tuple[dict, list]:
     """Run a pbref fixture's project on its orders.csv as of `end_time`; pb's features per user id
     and (user, feature, ours, pb's) for every value that differs."""
@@ -638,9 +645,7 @@ def test_single_sql_that_continues_pbs_with_clause(tmp_path: Path) -> None:
         f.write("      - entity_var:\n          name: n_big\n          from: models/big_orders\n"
                 "          select: count(*)\n")
     _load_orders(project)
-    report = validate_project(project)
-    assert report.ok, [str(p) for p in report.problems]
-    _run(project)
+    _validated_run(project)
     got = _rows(project, "SELECT n_orders, n_big FROM user_feature_view ORDER BY a_max")
     assert got == [(3, None), (1, 1), (3, 3)]
 
@@ -674,9 +679,7 @@ def test_templates_in_types_and_frames_and_yaml_numbers(tmp_path: Path) -> None:
                 '          select: first_value(amount)\n          window:\n            order_by:\n'
                 '              - timestamp\n            frame_clause: "{{frame_clause}}"\n')
     _load_orders(project)
-    report = validate_project(project)
-    assert report.ok, [str(p) for p in report.problems]
-    _run(project)
+    _validated_run(project)
     got = _rows(project, "SELECT a_max, max_float, typed_max, constant, first_amount FROM user_feature_view "
                          "ORDER BY a_max")
     types = dict(_rows(project, "SELECT column_name, data_type FROM information_schema.columns "
@@ -700,9 +703,7 @@ def test_cohort_feature_views_written_as_a_mapping_with_a_name(tmp_path: Path) -
         "      feature_views:\n        name: big_spender_profiles\n        materialization:\n"
         "          output_type: view\n        using_ids:\n          - id: email\n            name: big_spenders_by_email\n")
     _load_orders(project)
-    report = validate_project(project)
-    assert report.ok, [str(p) for p in report.problems]
-    _run(project)
+    _validated_run(project)
     members = _rows(project, "SELECT a_max FROM big_spender_profiles ORDER BY 1")
     by_email = _rows(project, "SELECT email FROM big_spenders_by_email")
     [same] = _rows(project, "SELECT count(*) FROM big_spender_profiles JOIN big_spenders USING (user_main_id)")
@@ -747,9 +748,7 @@ def test_an_entity_var_over_the_id_graph(tmp_path: Path) -> None:
                 "      - entity_var:\n          name: n_emails\n          from: models/user_default_id_stitcher\n"
                 "          select: count(*)\n          where: other_id_type = 'email'\n          default_value: 0\n")
     _load_orders(project)
-    report = validate_project(project)
-    assert report.ok, [str(p) for p in report.problems]
-    _run(project)
+    _validated_run(project)
     got = _rows(project, "SELECT a_max, n_ids, n_emails FROM user_feature_view ORDER BY a_max")
     assert got == [(3, 2, 1), (4, 1, 0), (9, 2, 1)]  # u2 + b@x.com, u3 alone, u1 + a@x.com
 
