@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +13,15 @@ from profiles_pipeline.cli.options import JsonFlag, ProjectDir, SiteconfigPath, 
 from profiles_pipeline.cli.output import console, handles_errors, print_json
 
 
+class What(StrEnum):
+    materials = "materials"
+
+
 @handles_errors
 def cleanup(
+    what: Annotated[What | None, typer.Argument(help="`materials` (pb's `pb cleanup materials`); the same "
+                    "as nothing: snapshots and checkpoints are the materials retention drops.",
+                    show_default=False)] = None,
     project_dir: ProjectDir = Path("."),
     siteconfig_path: SiteconfigPath = None,
     target: Target = None,

@@ -6,8 +6,10 @@ from __future__ import annotations
 import typer
 
 from profiles_pipeline.cli import (
+    audit_cmd,
     cleanup_cmd,
     compile_cmd,
+    discover_cmd,
     init_cmd,
     query_cmd,
     run_cmd,
@@ -68,6 +70,8 @@ app.command("cleanup")(cleanup_cmd.cleanup)
 app.command("ui")(ui_cmd.ui)
 app.add_typer(sample_data_cmd.app, name="sample-data")
 app.add_typer(show_cmd.app, name="show")
+app.add_typer(discover_cmd.app, name="discover")
+app.add_typer(audit_cmd.app, name="audit")
 
 
 if __name__ == "__main__":

@@ -50,22 +50,39 @@ def models(
     console.print(table)
 
 
+Svg = Annotated[Path | None, typer.Option("--svg", help="Also draw the graph into this SVG file.")]
+Png = Annotated[Path | None, typer.Option("--png", help="Also draw the graph into this PNG file.")]
+
+
 @app.command("dependencies")
 @handles_errors
-def dependencies(
-    project_dir: ProjectDir = Path("."),
-    as_json: JsonFlag = False,
-    svg: Annotated[Path | None, typer.Option("--svg", help="Also draw the graph into this SVG file.")] = None,
-    png: Annotated[Path | None, typer.Option("--png", help="Also draw the graph into this PNG file.")] = None,
-) -> None:
-    """What each model reads: the dependency graph, as a tree, JSON or a picture (SVG/PNG).
+def dependencies(project_dir: ProjectDir = Path("."), as_json: JsonFlag = False, svg: Svg = None,
+                 png: Png = None) -> None:
+    """What each model reads (pb's `show dependencies`): each model, then the models it reads;
+    also as JSON or a picture (SVG/PNG).
 
     Example: profiles show dependencies -p my_project --svg graph.svg
     """
+    _show_graph(project_dir, as_json, svg, png, downstream=False)
+
+
+@app.command("dataflow")
+@handles_errors
+def dataflow(project_dir: ProjectDir = Path("."), as_json: JsonFlag = False, svg: Svg = None,
+             png: Png = None) -> None:
+    """Where each model's rows flow (pb's `show dataflow`): each model, then the models that read
+    it, from the inputs to the feature views and cohorts; also as JSON or a picture (SVG/PNG).
+
+    Example: profiles show dataflow -p my_project --png dataflow.png
+    """
+    _show_graph(project_dir, as_json, svg, png, downstream=True)
+
+
+def _show_graph(project_dir: Path, as_json: bool, svg: Path | None, png: Path | None, *, downstream: bool) -> None:
     from profiles_pipeline.cli import project_loading
     from profiles_pipeline.cli.graph_picture import layout, to_svg, write_png
 
-    loaded = project_loading.load(project_dir)
+    loaded = project_loading.load(project_dir, quiet=as_json)
     graph = loaded.graph
     title = f"{loaded.project.name}: {len(graph.steps)} models"
     if svg or png:
@@ -80,15 +97,19 @@ def dependencies(
                     "edges": [["/".join(u), s.path] for s in graph.steps for u in s.upstream],
                     "files": [str(p) for p in (svg, png) if p]})
         return
-    downs: dict[str, list[str]] = {s.path: [] for s in graph.steps}
+    linked: dict[str, list[str]] = {s.path: [] for s in graph.steps}
     for s in graph.steps:
         for u in s.upstream:
-            downs.setdefault("/".join(u), []).append(s.path)
-    tree = Tree(f"[bold]{title}[/] (each model, then what reads it)")
+            if downstream:
+                linked.setdefault("/".join(u), []).append(s.path)
+            else:
+                linked[s.path].append("/".join(u))
+    arrow, what = ("→", "what reads it") if downstream else ("←", "what it reads")
+    tree = Tree(f"[bold]{title}[/] (each model, then {what})")
     for s in graph.steps:
         node = tree.add(f"{s.path} [dim]({s.kind})[/]")
-        for d in downs[s.path]:
-            node.add(f"→ {d}")
+        for other in linked[s.path]:
+            node.add(f"{arrow} {other}")
     console.print(tree)
     for p in (svg, png):
         if p:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,14 +13,23 @@ from profiles_pipeline.cli.options import JsonFlag, ProjectDir, SiteconfigPath, 
 from profiles_pipeline.cli.output import console, err_console, handles_errors, print_json
 
 
+class Aspect(StrEnum):
+    access = "access"
+
+
 @handles_errors
 def validate(
+    aspect: Annotated[Aspect | None, typer.Argument(help="`access`: only check what the connection's role may "
+                      "do (pb's `pb validate access`): read every input, create and drop a table and a view.",
+                      show_default=False)] = None,
     project_dir: ProjectDir = Path("."),
     siteconfig_path: SiteconfigPath = None,
     target: Target = None,
     as_json: JsonFlag = False,
     no_warehouse: Annotated[bool, typer.Option("--no-warehouse", help="Only check the YAML; do "
                             "not open the warehouse.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", help="With `access`: write the grant statements "
+                      "that would fix what failed into this file (pb's --output).")] = None,
 ) -> None:
     """Check the project: YAML, keys, references, cycles, SQL snippets; then the warehouse:
     the connection opens, every input's rows are found, the columns the YAML names exist.
@@ -27,6 +37,9 @@ def validate(
 
     Example: profiles validate -p my_project --json
     """
+    if aspect is Aspect.access:
+        _validate_access(project_dir, as_json, output)
+        return
     from profiles_pipeline.cli.warehouse_checks import check_warehouse
     from profiles_pipeline.spec import validate_project
     from profiles_pipeline.warehouse.connections import resolve_connection
@@ -87,3 +100,31 @@ def _figure(value: object) -> str:
     if isinstance(value, list):
         return "; ".join(map(str, value))
     return str(value)
+
+
+def _validate_access(project_dir: Path, as_json: bool, output: Path | None) -> None:
+    from profiles_pipeline.cli import project_loading
+    from profiles_pipeline.cli.access_check import check_access
+
+    loaded = project_loading.load(project_dir, quiet=as_json)
+    checks = check_access(loaded)
+    failed = [c for c in checks if not c.ok]
+    grants = list(dict.fromkeys(c.grant for c in failed if c.grant))
+    if output:
+        output.write_text("".join(f"{g}\n" for g in grants) or "-- nothing to grant\n", encoding="utf-8")
+    if as_json:
+        print_json({"ok": not failed, "checks": [c.as_dict() for c in checks], "grants": grants,
+                    "output": str(output) if output else None})
+    else:
+        table = Table(title=f"Access of the connection {loaded.connection.name or ''}".rstrip())
+        for col in ("check", "on", "result"):
+            table.add_column(col)
+        for c in checks:
+            table.add_row(c.what, c.target, "[green]ok[/]" if c.ok else f"[red]refused[/]: {c.detail}")
+        console.print(table)
+        for g in grants if not output else ():
+            console.print(f"to fix: {g}", highlight=False, markup=False)
+        if output:
+            console.print(f"wrote {len(grants)} grant statement(s) to {output}", highlight=False)
+    if failed:
+        raise typer.Exit(2)

@@ -33,6 +33,13 @@ class DuckDBConnectionConfig(BaseModel):
     type: Literal["duckdb"] = "duckdb"
     path: Path
 
+    def grant_to_read(self, table: str) -> str | None:
+        """DuckDB has no roles: reading is the file's permissions (nothing to grant)."""
+        return None
+
+    def grant_to_write(self) -> str | None:
+        return None
+
 
 class SnowflakeConnectionConfig(BaseModel):
     """A Snowflake account; secrets come from the environment variables named here."""
@@ -87,6 +94,23 @@ class SnowflakeConnectionConfig(BaseModel):
                 )
             out[arg] = value
         return out
+
+    def _role(self) -> str:
+        return self.role or "<your role>"
+
+    def grant_to_read(self, table: str) -> str | None:
+        """The statements that let this connection's role read `table` (`db.schema.table`, or a
+        name in the connection's own schema)."""
+        parts = table.split(".")
+        db, schema = (parts[0], parts[1]) if len(parts) == 3 else (self.database, parts[0] if len(parts) == 2 else self.schema_)
+        return (f"GRANT USAGE ON DATABASE {db} TO ROLE {self._role()}; GRANT USAGE ON SCHEMA {db}.{schema} TO ROLE "
+                f"{self._role()}; GRANT SELECT ON TABLE {db}.{schema}.{parts[-1]} TO ROLE {self._role()};")
+
+    def grant_to_write(self) -> str | None:
+        """The statements that let this connection's role build the outputs in its schema."""
+        where = f"{self.database}.{self.schema_}"
+        return (f"GRANT USAGE ON DATABASE {self.database} TO ROLE {self._role()}; GRANT USAGE, CREATE TABLE, "
+                f"CREATE VIEW ON SCHEMA {where} TO ROLE {self._role()};")
 
     def __repr_args__(self):  # secrets are never fields, but keep the repr short and explicit
         return [(k, v) for k, v in super().__repr_args__() if v is not None]
