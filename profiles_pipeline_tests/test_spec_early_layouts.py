@@ -174,3 +174,43 @@ def test_a_mapping_where_a_name_belongs_says_so(tmp_path: Path) -> None:
     [problem] = validate_project(project).problems
     assert "'features' item 0 must be a text value, got" in problem.message and "tablevar" in problem.message
     assert "write each as an entity_var" in problem.hint and problem.location.file == "models/profiles.yaml"
+
+
+def test_migrate_writes_the_current_layout_and_keeps_comments(tmp_path: Path) -> None:
+    """`profiles migrate auto` (pb's `pb migrate auto`) rewrites the early project into a copy:
+    the copy reads as the current layout without the early readers' help, keeps comments, and a
+    second migration finds nothing; `migrate manual` names each step by file and line."""
+    early = early_copy(tmp_path / "early")
+    before = {p: p.read_text() for p in early.rglob("*.yaml")}
+    listed = profiles(early, "migrate", "manual", "-p", early, "--json")
+    assert listed.returncode == 0, listed.stderr
+    steps = __import__("json").loads(listed.stdout)["steps"]
+    inputs_text = (early / "models" / "inputs.yaml").read_text().splitlines()
+    tracks = next(s for s in steps if s["what"].startswith("input tracks:"))
+    assert inputs_text[tracks["line"] - 1].strip().startswith("table: rudder_events.website.tracks")
+    assert {s["file"] for s in steps} == {"models/inputs.yaml", "models/profiles.yaml", "pb_project.yaml"}
+    assert {p: p.read_text() for p in early.rglob("*.yaml")} == before  # manual writes nothing
+
+    migrated = tmp_path / "migrated"
+    done = profiles(early, "migrate", "auto", "-p", early, "-d", migrated)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {p: p.read_text() for p in early.rglob("*.yaml")} == before  # the original is untouched
+    inputs = yaml.load((migrated / "models" / "inputs.yaml").read_text())["inputs"]
+    assert all(set(i) & {"table", "ids"} == set() and "ids" in i["app_defaults"] for i in inputs)
+    profiles_text = (migrated / "models" / "profiles.yaml").read_text()
+    assert "entityvar" not in profiles_text and "- input:" not in profiles_text
+    assert "connection: local" in (migrated / "pb_project.yaml").read_text()
+    assert "# Event tables as RudderStack writes them" in (migrated / "models" / "inputs.yaml").read_text()
+    report = validate_project(migrated)
+    assert report.ok, [str(p) for p in report.problems]
+    current = validate_project(REPO / "config").project
+    def source(inp) -> tuple:  # where the event time is written (input or app_defaults) is free
+        return inp.name, inp.occurred_at, inp.app_defaults.model_dump(exclude={"occurred_at_col"})
+
+    assert [source(i) for i in report.project.inputs] == [source(i) for i in current.inputs]
+    assert sorted(v.name for g in report.project.var_groups for v in g.variables) == \
+        sorted(v.name for g in current.var_groups for v in g.variables)
+    again = profiles(migrated, "migrate", "auto", "-p", migrated, "--inplace")
+    assert again.returncode == 0 and "Nothing to migrate" in again.stdout
+    refused = profiles(early, "migrate", "auto", "-p", early, "-d", migrated)
+    assert refused.returncode == 2 and "not empty" in refused.stderr and "Traceback" not in refused.stderr

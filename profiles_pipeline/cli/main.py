@@ -11,6 +11,7 @@ from profiles_pipeline.cli import (
     compile_cmd,
     discover_cmd,
     init_cmd,
+    migrate_cmd,
     query_cmd,
     run_cmd,
     sample_data_cmd,
@@ -72,6 +73,7 @@ app.add_typer(sample_data_cmd.app, name="sample-data")
 app.add_typer(show_cmd.app, name="show")
 app.add_typer(discover_cmd.app, name="discover")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(migrate_cmd.app, name="migrate")
 
 
 if __name__ == "__main__":

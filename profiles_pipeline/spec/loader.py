@@ -13,7 +13,7 @@ from profiles_pipeline.spec.input_models import Input
 from profiles_pipeline.spec.model_types import ModelDef
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.spec.project_models import Entity, IdType, ProjectConfig
-from profiles_pipeline.spec.var_models import Macro, VarEntry, VarGroup
+from profiles_pipeline.spec.var_models import EARLY_VAR_KEYS, Macro, VarEntry, VarGroup
 from profiles_pipeline.spec.yaml_io import YamlDoc, child_line, load_yaml, node_line
 
 PROJECT_FILE = "pb_project.yaml"
@@ -178,8 +178,6 @@ def _read_model_file(root: Path, rel: str, project: Project, loaded: Loaded) -> 
             getattr(project, key).append(obj)
 
 
-#: What pb's early schemas called the var kinds inside a model's `vars:`.
-_EARLY_VAR_KEYS = {"entityvar": "entity_var", "inputvar": "input_var"}
 
 
 def _inline_var_group(model: Any) -> Any:
@@ -195,8 +193,8 @@ def _inline_var_group(model: Any) -> Any:
     for entry in entries:
         if isinstance(entry, dict) and len(entry) == 1:
             [(kind, body)] = entry.items()
-            if kind in _EARLY_VAR_KEYS:
-                entry = _shallow(entry, {_EARLY_VAR_KEYS[kind]: body})
+            if kind in EARLY_VAR_KEYS:
+                entry = _shallow(entry, {EARLY_VAR_KEYS[kind]: body})
         renamed.append(entry)
     group = _shallow(spec, {"name": f"{model.get('name')}_vars", "entity_key": spec.get("entity_key")})
     group["vars"] = renamed

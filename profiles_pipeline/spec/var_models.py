@@ -103,6 +103,10 @@ class VarEntry(SpecModel):
         return self.entity_var or self.input_var  # type: ignore[return-value]
 
 
+#: What pb's early schemas called the var kinds inside a model's `vars:` (loader and migrate read them).
+EARLY_VAR_KEYS = {"entityvar": "entity_var", "inputvar": "input_var"}
+
+
 class VarGroup(SpecModel):
     name: str
     entity_key: str | None = None
