@@ -6,12 +6,14 @@ many days is one run that reads each source once), runs the step, reports what i
 metadata and evaluates the step's checks.
 """
 
+import warnings
 from collections.abc import Iterator
 
 import dagster as dg
 
 from profiles_pipeline.orchestration.checks import check_specs, evaluate_checks
 from profiles_pipeline.orchestration.metadata import metadata_value, result_metadata
+from profiles_pipeline.orchestration.naming import PLAIN, Naming
 from profiles_pipeline.orchestration.partitions import (
     PREVIOUS_DAY,
     REBASE_TAG,
@@ -25,47 +27,61 @@ from profiles_pipeline.pipeline.graph import ProjectGraph, Step
 __all__ = ["REBASE_TAG", "asset_key", "build_assets", "pool_name"]
 
 
-def pool_name(graph: ProjectGraph) -> str:
+def pool_name(graph: ProjectGraph, naming: Naming = PLAIN) -> str:
     """Every asset writing the same warehouse shares one pool (limit 1 in dagster.yaml)."""
-    return f"profiles_{graph.warehouse_kind}"
+    return naming.pool(graph.warehouse_kind)
 
 
-def asset_key(step: Step) -> dg.AssetKey:
-    return dg.AssetKey(list(step.key))
+def asset_key(step: Step, naming: Naming = PLAIN) -> dg.AssetKey:
+    return naming.key(step.key)
 
 
-def build_assets(graph: ProjectGraph) -> list[dg.AssetsDefinition]:
+def build_assets(graph: ProjectGraph, naming: Naming = PLAIN) -> list[dg.AssetsDefinition]:
     partitions = daily_partitions(graph)
-    return [_step_asset(step, graph, partitions) for step in graph.steps]
+    return [_step_asset(step, graph, partitions, naming) for step in graph.steps]
 
 
-def _deps(step: Step) -> list[dg.AssetDep]:
-    deps = [dg.AssetDep(dg.AssetKey(list(key))) for key in step.upstream]
+def _deps(step: Step, naming: Naming) -> list[dg.AssetDep]:
+    deps = [dg.AssetDep(naming.key(key)) for key in step.upstream]
     if step.cumulative:
-        deps.append(dg.AssetDep(asset_key(step), partition_mapping=PREVIOUS_DAY))
+        deps.append(dg.AssetDep(asset_key(step, naming), partition_mapping=PREVIOUS_DAY))
     return deps
 
 
+def _code_references(step: Step) -> dict:
+    """The YAML the step is defined by, file and line, so the UI links an asset to its source."""
+    if not step.code_refs:
+        return {}
+    with warnings.catch_warnings():  # a beta API in 1.13
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return {"dagster/code_references": dg.CodeReferencesMetadataValue(code_references=[
+            dg.LocalFileCodeReference(file_path=str(ref.file), line_number=ref.line, label=ref.label)
+            for ref in step.code_refs])}
+
+
 def _step_asset(
-    step: Step, graph: ProjectGraph, partitions: dg.DailyPartitionsDefinition
+    step: Step, graph: ProjectGraph, partitions: dg.DailyPartitionsDefinition, naming: Naming
 ) -> dg.AssetsDefinition:
     """One asset per step; a step with parts is a multi-asset whose parts hang off the step's
     own asset (built in the same run, so the step's sources are scanned once)."""
     main = dg.AssetSpec(
-        key=asset_key(step),
-        deps=_deps(step),
+        key=asset_key(step, naming),
+        deps=_deps(step, naming),
+        code_version=step.code_version,
         description=step.description,
         group_name=step.group,
         kinds={graph.warehouse_kind},
         # Dagster tags admit 63 characters of [A-Za-z0-9_.-]: user text (a table name, an
         # event-time expression) goes in the metadata, which takes any text.
         tags={"profiles/kind": step.kind},
-        metadata={key.removeprefix("profiles/"): value for key, value in step.tags.items()},
+        metadata={**{key.removeprefix("profiles/"): value for key, value in step.tags.items()},
+                  **_code_references(step)},
     )
     parts = [
         dg.AssetSpec(
-            key=dg.AssetKey(list(part.key)),
+            key=naming.key(part.key),
             deps=[main.key],
+            code_version=step.code_version,
             description=part.description,
             group_name=step.group,
             kinds={graph.warehouse_kind},
@@ -75,16 +91,16 @@ def _step_asset(
     ]
 
     @dg.multi_asset(
-        name="__".join(step.key),
+        name="__".join(naming.key(step.key).path),
         specs=[main, *parts],
         partitions_def=partitions,
-        check_specs=check_specs(step, partitions),
-        pool=pool_name(graph),
+        check_specs=check_specs(step, partitions, naming),
+        pool=pool_name(graph, naming),
         backfill_policy=dg.BackfillPolicy.single_run(),
+        required_resource_keys={naming.resource_key},
     )
-    def _asset(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource
-    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    def _asset(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        warehouse: WarehouseResource = getattr(context.resources, naming.resource_key)
         keys = context.partition_key_range
         ctx = run_context(keys.start, keys.end, context.run_id, dict(context.run.tags))
         notes: dict = {}
@@ -106,7 +122,7 @@ def _step_asset(
                         if v is not None
                     },
                 )
-            for outcome in evaluate_checks(step, adapter, ctx, result):
+            for outcome in evaluate_checks(step, adapter, ctx, result, naming):
                 if not outcome.passed and outcome.severity == dg.AssetCheckSeverity.ERROR:
                     writer.failed.append(f"{step.path}: {outcome.check_name}")  # the run publishes nothing
                 yield outcome

@@ -12,22 +12,23 @@ from collections.abc import Iterator
 import dagster as dg
 
 from profiles_pipeline.orchestration.metadata import metadata_value
+from profiles_pipeline.orchestration.naming import PLAIN, Naming
 from profiles_pipeline.pipeline.graph import RunContext, Step, StepResult
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 
 
-def check_specs(step: Step, partitions_def: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
+def check_specs(step: Step, partitions_def: dg.PartitionsDefinition, naming: Naming = PLAIN) -> list[dg.AssetCheckSpec]:
     """Partitioned like the asset, so the UI shows each day's result (a preview API in 1.13)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.PreviewWarning)
-        return _specs(step, partitions_def)
+        return _specs(step, partitions_def, naming)
 
 
-def _specs(step: Step, partitions_def: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
+def _specs(step: Step, partitions_def: dg.PartitionsDefinition, naming: Naming) -> list[dg.AssetCheckSpec]:
     return [
         dg.AssetCheckSpec(
             name=check.name,
-            asset=dg.AssetKey(list(step.key)),
+            asset=naming.key(step.key),
             description=check.description,
             blocking=check.blocking,
             partitions_def=partitions_def,
@@ -37,7 +38,7 @@ def _specs(step: Step, partitions_def: dg.PartitionsDefinition) -> list[dg.Asset
 
 
 def evaluate_checks(
-    step: Step, adapter: WarehouseAdapter, ctx: RunContext, result: StepResult
+    step: Step, adapter: WarehouseAdapter, ctx: RunContext, result: StepResult, naming: Naming = PLAIN
 ) -> Iterator[dg.AssetCheckResult]:
     """One result per check; a check that raises counts as failed with the error as its reason."""
     for check in step.checks:
@@ -54,7 +55,7 @@ def evaluate_checks(
         metadata["summary"] = dg.MetadataValue.text(text)
         yield dg.AssetCheckResult(
             check_name=check.name,
-            asset_key=dg.AssetKey(list(step.key)),
+            asset_key=naming.key(step.key),
             passed=passed,
             severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
             description=text,

@@ -13,6 +13,7 @@ import dagster as dg
 from profiles_pipeline.orchestration import project_graph
 from profiles_pipeline.orchestration.assets import build_assets
 from profiles_pipeline.orchestration.jobs import daily_job, daily_schedule
+from profiles_pipeline.orchestration.naming import PLAIN, Naming
 from profiles_pipeline.orchestration.partitions import daily_partitions
 from profiles_pipeline.orchestration.resources import WarehouseResource, warehouse_for
 from profiles_pipeline.orchestration.sensors import (
@@ -33,39 +34,49 @@ def definitions_for_graph(
     warehouse: WarehouseResource,
     landing_zone: Path | None = None,
     sensor_interval_seconds: int = 30,
+    naming: Naming = PLAIN,
 ) -> dg.Definitions:
-    """Assets, checks, the daily job, its schedule and the new-events sensor for `graph`."""
+    """Assets, checks, the daily job, its schedule and the new-events sensor for `graph`, named
+    by `naming`. The job selects only this project's assets and runs them in one process; the
+    code location's own executor (for assets launched outside the job) is left to its owner."""
     partitions = daily_partitions(graph)
-    job = daily_job(partitions)
+    assets = build_assets(graph, naming)
+    job = daily_job(partitions, [key for a in assets for key in a.keys], naming)
     sensors = []
     if landing_zone is not None:
-        sensors.append(landing_zone_sensor(job, landing_zone, partitions, sensor_interval_seconds))
+        sensors.append(landing_zone_sensor(job, landing_zone, partitions, sensor_interval_seconds, naming))
     sources = watched_inputs(graph)
     if sources and graph.warehouse_kind != "duckdb":
-        sensors.append(warehouse_events_sensor(job, sources, partitions))
+        sensors.append(warehouse_events_sensor(job, sources, partitions, naming=naming))
     if any(s.cumulative for s in graph.steps):
-        sensors.append(bring_forward_sensor(job, graph, sensor_interval_seconds))
+        sensors.append(bring_forward_sensor(job, graph, sensor_interval_seconds, naming))
     return dg.Definitions(
-        assets=build_assets(graph),
+        assets=assets,
         jobs=[job],
         schedules=[daily_schedule(job)],
         sensors=sensors,
-        resources={"warehouse": warehouse},
-        executor=dg.in_process_executor,
+        resources={naming.resource_key: warehouse},
     )
 
 
-def build_definitions(project_dir: Path | None = None, project=None) -> dg.Definitions:
+def build_definitions(project_dir: Path | None = None, project=None, *, naming: Naming = PLAIN,
+                      connection: str | None = None) -> dg.Definitions:
     """Definitions for the project in `project_dir` (default: `$PROFILES_PROJECT_DIR` or config/);
-    `project`: the project already loaded from there (not read again)."""
+    `project`: the project already loaded from there (not read again); `connection`: a siteconfig
+    connection to use instead of the one pb_project.yaml names. The code location of
+    `workspace.yaml` (one project, plain names) also sets the in-process executor for every run."""
     project_dir = (
         Path(project_dir).resolve() if project_dir else project_graph.project_dir_from_env()
     )
-    settings, graph = project_graph.load(project_dir, project)
+    settings, graph = project_graph.load(project_dir, project, connection=connection)
     landing = settings.landing_zone if graph.warehouse_kind == "duckdb" else None
-    return definitions_for_graph(
+    defs = definitions_for_graph(
         graph,
         warehouse=warehouse_for(settings),
         landing_zone=landing,
         sensor_interval_seconds=int(os.environ.get(SENSOR_INTERVAL_ENV, "30")),
+        naming=naming,
     )
+    if naming is PLAIN:
+        return dg.Definitions.merge(defs, dg.Definitions(executor=dg.in_process_executor))
+    return defs

@@ -33,12 +33,17 @@ def project_dir_from_env() -> Path:
     return Path(os.environ.get(PROJECT_DIR_ENV) or REPO_ROOT / "config").resolve()
 
 
-def load(project_dir: Path, project=None) -> tuple[ProjectSettings, ProjectGraph]:
+def load(project_dir: Path, project=None, *, connection: str | None = None) -> tuple[ProjectSettings, ProjectGraph]:
     """Validate the project (a `SpecError` lists every problem; `project`: already validated)
-    and build its graph of steps."""
+    and build its graph of steps; `connection` replaces the connection pb_project.yaml names
+    (every step then resolves that one)."""
+    from dataclasses import replace
+
     from profiles_pipeline.spec import load_project
 
     project = project or load_project(project_dir)
+    if connection:
+        project = replace(project, config=project.config.model_copy(update={"connection": connection}))
     settings = ProjectSettings(project_dir, project.config.connection, project.landing_zone_path)
     hook = os.environ.get(GRAPH_MODULE_ENV)
     if hook:

@@ -17,6 +17,7 @@ import dagster as dg
 
 from profiles_pipeline.orchestration import landing, watermarks
 from profiles_pipeline.orchestration.assets import asset_key
+from profiles_pipeline.orchestration.naming import PLAIN, Naming
 from profiles_pipeline.orchestration.partitions import partition_day, range_tags
 from profiles_pipeline.orchestration.resources import WarehouseResource
 from profiles_pipeline.pipeline.graph import ProjectGraph
@@ -40,9 +41,10 @@ def landing_zone_sensor(
     landing_zone: Path,
     partitions_def: dg.TimeWindowPartitionsDefinition,
     minimum_interval_seconds: int = 30,
+    naming: Naming = PLAIN,
 ) -> dg.SensorDefinition:
     @dg.sensor(
-        name=LANDING_SENSOR,
+        name=naming.name(LANDING_SENSOR),
         job=job,
         minimum_interval_seconds=minimum_interval_seconds,
         description=f"Runs the days whose event files are new or changed under {landing_zone}.",
@@ -87,18 +89,19 @@ def warehouse_events_sensor(
     sources: list[watermarks.WatchedInput],
     partitions_def: dg.TimeWindowPartitionsDefinition,
     minimum_interval_seconds: int = 300,
+    naming: Naming = PLAIN,
 ) -> dg.SensorDefinition:
     """For inputs in a shared warehouse (safe to read while a run writes, unlike DuckDB)."""
 
     @dg.sensor(
-        name=WAREHOUSE_SENSOR,
+        name=naming.name(WAREHOUSE_SENSOR),
         job=job,
         minimum_interval_seconds=minimum_interval_seconds,
         description="Runs the days whose input row counts or latest event time changed.",
+        required_resource_keys={naming.resource_key},
     )
-    def _sensor(
-        context: dg.SensorEvaluationContext, warehouse: WarehouseResource
-    ) -> dg.SensorResult:
+    def _sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        warehouse: WarehouseResource = getattr(context.resources, naming.resource_key)
         previous = watermarks.decode(context.cursor)
         with warehouse.get_adapter() as adapter:
             current = watermarks.read_watermarks(adapter, sources)
@@ -129,14 +132,15 @@ def stale_range(storage_ids: dict[str, int]) -> tuple[str, str, int] | None:
 
 
 def bring_forward_sensor(
-    job: dg.UnresolvedAssetJobDefinition, graph: ProjectGraph, minimum_interval_seconds: int = 30
+    job: dg.UnresolvedAssetJobDefinition, graph: ProjectGraph, minimum_interval_seconds: int = 30,
+    naming: Naming = PLAIN,
 ) -> dg.SensorDefinition:
     """Re-runs, as one run and in order, the days materialized before an earlier day was
     re-run (a late file, a re-run from the UI). Reads only Dagster's event log."""
-    keys = [asset_key(s) for s in graph.steps if s.cumulative]
+    keys = [asset_key(s, naming) for s in graph.steps if s.cumulative]
 
     @dg.sensor(
-        name=FORWARD_SENSOR,
+        name=naming.name(FORWARD_SENSOR),
         job=job,
         minimum_interval_seconds=minimum_interval_seconds,
         description="Brings forward the days that are older than an earlier day's latest run, so "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from profiles_pipeline.pipeline.bad_values import explaining
+from profiles_pipeline.pipeline.code_versions import versioned
 from profiles_pipeline.pipeline.feature_steps import feature_steps
 from profiles_pipeline.pipeline.graph import ProjectGraph, Step
 from profiles_pipeline.pipeline.identity_steps import identity_steps
@@ -25,7 +26,7 @@ def build_graph(project: Project, warehouse_kind: str | None = None, span: Parti
         graph_keys[entity.name] = entity_steps[-1].key
         steps += entity_steps
     steps += feature_steps(project, graph_keys)
-    steps = _explained(project, steps)
+    steps = versioned(project, _explained(project, steps))
     return ProjectGraph(
         project_name=project.name,
         steps=tuple(_in_dependency_order(steps)),

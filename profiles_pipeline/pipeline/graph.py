@@ -97,6 +97,15 @@ class StepCheck:
 
 
 @dataclass(frozen=True)
+class CodeRef:
+    """Where a step is defined: a YAML file (absolute path), its line, and what is there."""
+
+    file: str
+    line: int | None
+    label: str
+
+
+@dataclass(frozen=True)
 class StepPart:
     """One column of a step's output shown as an asset of its own (one feature of an entity).
 
@@ -122,6 +131,10 @@ class Step:
     cumulative: bool = False
     tags: dict[str, str] = field(default_factory=dict)
     parts: tuple[StepPart, ...] = ()
+    #: A digest of the YAML definitions the step computes (changes when their meaning changes,
+    #: not with comments or layout); Dagster shows an asset whose code changed since its last run.
+    code_version: str | None = None
+    code_refs: tuple[CodeRef, ...] = ()
 
     @property
     def path(self) -> str:
