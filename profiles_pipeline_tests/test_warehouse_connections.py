@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import shutil
 from pathlib import Path
 
@@ -126,12 +128,27 @@ def test_unsupported_type_and_missing_key_name_the_line(project):
         resolve_connection(project, "snow", FIXTURES / "missing_field.yaml")
 
 
-def test_literal_password_is_refused_without_echoing_it(project):
-    with pytest.raises(SiteConfigError) as info:
-        resolve_connection(project, "snow", FIXTURES / "literal_password.yaml")
-    message = str(info.value)
-    assert "literal_password.yaml:11" in message and "password_env" in message
-    assert "hunter2" not in message
+def test_literal_password_is_used_with_a_warning_and_never_echoed(project, monkeypatch):
+    """pb's siteconfig writes `password:` in the file: it is used, with a one-line warning that
+    names file and line; the value is in no message, repr or config field, and the connection opens."""
+    resolved = resolve_connection(project, "snow", FIXTURES / "literal_password.yaml")
+    monkeypatch.setenv(resolved.config.password_env, os.environ[resolved.config.password_env])  # undone after
+    assert "literal_password.yaml:11" in resolved.notice and "password_env" in resolved.notice
+    assert "\n" not in resolved.notice
+    for text in (resolved.notice, repr(resolved), resolved.config.model_dump_json(), resolved.source):
+        assert "hunter2" not in text
+    assert resolved.config.resolve_secrets() == {"password": "hunter2-literal"}
+    with fakesnow.patch():
+        with open_adapter(resolved) as adapter:
+            assert adapter.fetch("SELECT 1") == [(1,)]
+
+
+def test_a_secret_written_twice_is_refused(project, tmp_path):
+    both = tmp_path / "both.yaml"
+    both.write_text((FIXTURES / "literal_password.yaml").read_text() + "        password_env: SF_PASSWORD\n")
+    with pytest.raises(SiteConfigError, match=r"both.yaml:11 .*`password` and `password_env` are both set") as info:
+        resolve_connection(project, "snow", both)
+    assert "hunter2" not in str(info.value)
 
 
 def test_snowflake_through_siteconfig_on_fakesnow(project, monkeypatch):

@@ -23,6 +23,7 @@ from profiles_pipeline.warehouse.connection_config import (
 from profiles_pipeline.warehouse.siteconfig import (
     SiteConfigError,
     connections_of,
+    literal_secrets,
     load_siteconfig,
     pick_output,
     validate_output,
@@ -78,8 +79,12 @@ def resolve_connection(
                 yaml_path = f"connections.{connection_name}.outputs.{chosen}"
                 config = validate_output(raw, path, yaml_path)
                 line = yaml_line(conns[connection_name]["outputs"], chosen)
+                written = literal_secrets(raw, path, yaml_path)
+                notice = (f"warning: {', '.join(written)}: a secret written in the file is used, as pb uses it; "
+                          f"naming an environment variable instead keeps it out of files "
+                          f"(e.g. password_env: SNOWFLAKE_PASSWORD)") if written else None
                 return ResolvedConnection(
-                    config, f"{path}:{line} {yaml_path}", connection_name, chosen, path
+                    config, f"{path}:{line} {yaml_path}", connection_name, chosen, path, notice=notice
                 )
         if siteconfig is not None:
             known = sorted(connections_of(load_siteconfig(Path(siteconfig)), Path(siteconfig)))

@@ -5,6 +5,8 @@ Errors name the file, the line and the YAML path; values are never echoed (they 
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -86,18 +88,49 @@ def pick_output(entry: Any, name: str, target: str | None, path: Path) -> tuple[
     return chosen, outputs[chosen]
 
 
+#: Literal secrets pb's siteconfig writes in the file -> the config key naming the variable.
+SECRET_TO_ENV_KEY = {"password": "password_env", "private_key": "private_key_env",
+                     "private_key_passphrase": "private_key_passphrase_env"}
+
+
+def secret_variable(path: Path, yaml_path: str, key: str) -> str:
+    """The environment variable a secret written in the file is kept in (per file and key)."""
+    digest = hashlib.sha256(f"{Path(path).resolve()}|{yaml_path}.{key}".encode()).hexdigest()[:12].upper()
+    return f"PROFILES_SITECONFIG_SECRET_{digest}"
+
+
+def literal_secrets(raw: Any, path: Path, yaml_path: str) -> list[str]:
+    """'file:line key' of each secret written in the file itself (for a warning; never the value)."""
+    if not isinstance(raw, dict):
+        return []
+    return [f"{path}:{yaml_line(raw, k)} {yaml_path}.{k}" for k in SECRET_TO_ENV_KEY if k in raw]
+
+
+def _secrets_to_environment(raw: dict, path: Path, yaml_path: str) -> dict:
+    """pb's siteconfig writes `password:` in the file. Its value moves to an environment variable
+    of this process and the config names that variable, so the config object stays printable and
+    the value never reaches a log, Dagster metadata or a message."""
+    for key in LITERAL_SECRET_KEYS:
+        if key not in raw:
+            continue
+        env_key = SECRET_TO_ENV_KEY.get(key)
+        where = Location(str(path), yaml_line(raw, key), f"{yaml_path}.{key}")
+        if env_key is None:
+            raise SiteConfigError(where, f"`{key}` is not used by this connection type")
+        if env_key in raw:
+            raise SiteConfigError(where, f"`{key}` and `{env_key}` are both set; keep one")
+        variable = secret_variable(path, yaml_path, key)
+        os.environ[variable] = str(raw[key])  # the value is never echoed
+        raw = {**{k: v for k, v in raw.items() if k != key}, env_key: variable}
+    return raw
+
+
 def validate_output(
     raw: Any, path: Path, yaml_path: str
 ) -> DuckDBConnectionConfig | SnowflakeConnectionConfig:
     if not isinstance(raw, dict):
         raise SiteConfigError(Location(str(path), None, yaml_path), "an output must be a mapping")
-    for key in LITERAL_SECRET_KEYS:
-        if key in raw:  # the value is never echoed
-            raise SiteConfigError(
-                Location(str(path), yaml_line(raw, key), f"{yaml_path}.{key}"),
-                f"secrets are not read from siteconfig.yaml; put the value in an environment "
-                f"variable and name it instead, e.g. `{key}_env: SNOWFLAKE_{key.upper()}`",
-            )
+    raw = _secrets_to_environment(raw, path, yaml_path)
     kind = raw.get("type")
     if kind not in SUPPORTED_TYPES:
         raise SiteConfigError(
