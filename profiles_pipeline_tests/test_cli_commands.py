@@ -117,7 +117,7 @@ def test_show_models_and_unknown_model(project):
     by_path = {m["path"]: m for m in data["models"]}
     graph_rows = warehouse_rows(project, "SELECT COUNT(*) FROM user_id_stitcher")[0][0]
     assert by_path["identity/user_id_stitcher/id_graph"]["rows"] == graph_rows > 0
-    assert by_path["cohorts/known_users"]["relations"] == ["known_users"]
+    assert by_path["cohorts/known_users"]["relations"] == ["known_users", "user_known_users", "known_users_feature_view"]
     result = cli("show", "models", "-p", project, "known_userz")
     assert result.exit_code == 2 and "did you mean cohorts/known_users" in result.stderr
 

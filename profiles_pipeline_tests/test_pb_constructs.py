@@ -11,6 +11,7 @@ import pytest
 
 from profiles_pipeline.spec import validate_project
 from profiles_pipeline_tests.fixtures.cli.built import cli
+from profiles_pipeline_tests.fixtures.pb_compare import same_value
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -413,17 +414,7 @@ def _features_against_pb(tmp_path: Path, fixture: Path, end_time: str) -> tuple[
     ours = {row[0]: dict(zip(names, row[1:], strict=True)) for row in cur.fetchall()}
     con.close()
     assert set(ours) == set(pb) and set(names) == set(next(iter(pb.values())))
-    return pb, [(u, n, ours[u][n], pb[u][n]) for u in pb for n in names if not _same_value(ours[u][n], pb[u][n])]
-
-
-def _same_value(ours: object, pb: str) -> bool:
-    """pb's CSV text against our value: empty is NULL, numbers to 12 digits, the rest as text."""
-    if pb == "" or ours is None:
-        return pb == "" and ours is None
-    try:
-        return abs(float(str(ours)) - float(pb)) < 1e-12 * max(1.0, abs(float(pb)))
-    except ValueError:
-        return str(ours) == pb
+    return pb, [(u, n, ours[u][n], pb[u][n]) for u in pb for n in names if not same_value(ours[u][n], pb[u][n])]
 
 
 def test_entity_vars_read_inside_an_aggregation_equal_pbs(tmp_path: Path) -> None:

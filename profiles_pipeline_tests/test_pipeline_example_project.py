@@ -80,7 +80,7 @@ def test_every_asset_of_the_graph_is_materialized_with_metadata(runs, project) -
         project, "SELECT COUNT(DISTINCT user_main_id) FROM user_id_stitcher")[0][0]
     assert "cluster size" in graph["size_histogram"]
     assert [c.name for c in graph["dagster/column_schema"].columns] == [
-        "user_main_id", "other_id", "other_id_type", "valid_at"]
+        "user_main_id", "other_id", "other_id_type", "valid_at", "first_seen_at"]
     assert "user_main_id" in meta["features/user"]["preview"]
     # The sample landing zone has a ground truth, so the id graph reports stitching quality.
     assert 0.5 < graph["ground_truth/pairwise_precision"] <= 1.0

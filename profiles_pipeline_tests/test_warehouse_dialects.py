@@ -140,3 +140,45 @@ def test_statements_and_same_dialect():
     )
     with pytest.raises(SqlSnippetError, match="empty SQL snippet"):
         transpile_snippet("  ", "snowflake", "duckdb", owner="m", file=None, line=None)
+
+
+@pytest.fixture(scope="module")
+def orders():
+    """Orders as a Snowflake export leaves them: a JSON array of items, text and epoch times."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE o AS SELECT * FROM (VALUES "
+                "('o1', '[{\"sku\": \"A\", \"qty\": 2}, {\"sku\": \"B\", \"qty\": 1}]', '2026-01-02 10:00:00', 1767348000),"
+                "('o2', '[]', '2026-01-03', 1767400000)) v(id, items, created, epoch)")
+    yield con
+    con.close()
+
+
+# The public pb projects' Snowflake constructs, and what they mean in Snowflake (by the values
+# Snowflake's documentation gives for them).
+SNOWFLAKE_CONSTRUCTS = [
+    ("id, to_timestamp(created)", "FROM o ORDER BY id",
+     [("o1", datetime(2026, 1, 2, 10)), ("o2", datetime(2026, 1, 3))]),
+    ("id, to_timestamp(epoch)", "FROM o ORDER BY id",
+     [("o1", datetime(2026, 1, 2, 10)), ("o2", datetime(2026, 1, 3, 0, 26, 40))]),
+    ("id, to_timestamp_ntz(created)", "FROM o ORDER BY id",
+     [("o1", datetime(2026, 1, 2, 10)), ("o2", datetime(2026, 1, 3))]),
+    ("id, array_size(parse_json(items))", "FROM o ORDER BY id", [("o1", 2), ("o2", 0)]),
+    ("o.id, f.value['sku']", "FROM o, table(flatten(parse_json(o.items))) f ORDER BY 1, 2",
+     [("o1", "A"), ("o1", "B")]),
+    ("o.id, f.value:sku::string, f.value:qty::int", "FROM o, lateral flatten(input => parse_json(o.items)) f "
+     "ORDER BY 1, 2", [("o1", "A", 2), ("o1", "B", 1)]),
+    ("o.id, count(*)", "FROM o, table(flatten(parse_json(o.items))) f WHERE f.value['sku'] = 'A' GROUP BY 1",
+     [("o1", 1)]),
+]
+
+
+@pytest.mark.parametrize("snippet,tail,expected", SNOWFLAKE_CONSTRUCTS, ids=[c[0] + " " + c[1][:30] for c in SNOWFLAKE_CONSTRUCTS])
+def test_snowflake_json_and_time_constructs_run_on_duckdb(orders, snippet, tail, expected):
+    """sqlglot alone renders TO_TIMESTAMP_TZ as is (no such DuckDB function), ARRAY_LENGTH of JSON,
+    `TABLE(UNNEST(JSON(...)))` and keys of a JSON value with their quotes."""
+    assert sf(orders, snippet, tail) == expected
+
+
+def test_to_timestamp_tz_is_a_zoned_timestamp(orders):
+    [(value,)] = sf(orders, "to_timestamp_tz(created)", "FROM o WHERE id = 'o1'")
+    assert value.tzinfo is not None and value.replace(tzinfo=None) == datetime(2026, 1, 2, 10)

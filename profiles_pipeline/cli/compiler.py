@@ -92,7 +92,7 @@ def _identity_file(project, adapter, entity: str, end_time: datetime, out_dir: P
              "-- Every pair of ids in one row is an edge; the stitcher stores them per day (one pass over",
              "-- a run's days), applies the id type rules below, and finds connected components with",
              "-- iterative SQL whose number of rounds depends on the data (so it is not compiled ahead).",
-             f"-- It writes {t.graph} ({plan.main_id_column}, other_id, other_id_type, valid_at), "
+             f"-- It writes {t.graph} ({plan.main_id_column}, other_id, other_id_type, valid_at, first_seen_at), "
              f"{t.history} (the same per id over the kept days), {t.edges}, {t.merges}, {t.audit}."]
     for id_type in plan.all_id_types():
         rules = plan.rules(id_type)

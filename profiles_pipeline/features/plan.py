@@ -11,7 +11,7 @@ from typing import Literal
 from sqlglot import exp
 
 StepKind = Literal[
-    "sql_model", "rows", "pass", "var_table", "feature_view", "id_view", "feature_table", "cohort",
+    "sql_model", "rows", "pass", "var_table", "feature_view", "id_view", "feature_table", "cohort", "pb_view",
 ]
 
 

@@ -31,6 +31,7 @@ from profiles_pipeline.features.passes import pass_name, pass_query
 from profiles_pipeline.features.plan import FeaturePlan, PlanStep
 from profiles_pipeline.features.resolve import resolve_project, visible_vars
 from profiles_pipeline.features.rows import rows_name, rows_query
+from profiles_pipeline.features.sqlbuild import col
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 
@@ -223,4 +224,27 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
         for id_type, view_name in c.feature_views:
             b.add(view_name, "id_view", "view", id_view_query(f, c.name, id_type, cols), [c.name, f.id_graph],
                   f.entity, f"cohort {c.name} keyed by {id_type}")
+    _pb_views(b, f, view)
+
+
+def _pb_views(b: _Builder, f: EntityFeatures, view: str) -> None:
+    """The views pb publishes beside ours, under pb's names, so what reads a pb project's outputs
+    finds them: `<entity>_all` (every main id: pb's default cohort), and per cohort
+    `<entity>_<cohort>` (its members' main ids) and `<cohort>_feature_view` (members and
+    features; unless the cohort names its feature view). A name the project already uses wins."""
+    taken = {s.name for s in b.steps}
+
+    def add(name: str, query: exp.Select, source: str, what: str) -> None:
+        if name not in taken:
+            taken.add(name)
+            b.add(name, "pb_view", "view", query, [source], f.entity, what)
+
+    add(f"{f.entity}_all", exp.select(col(f.main_id)).from_(exp.to_table(view)), view,
+        f"pb's default cohort {f.entity}/all: every {f.main_id}")
+    for c in f.cohorts:
+        add(f"{f.entity}_{c.name}", exp.select(col(f.main_id)).from_(exp.to_table(c.name)), c.name,
+            f"pb's name for the members of cohort {c.name}")
+        if not c.main_view:
+            add(f"{c.name}_feature_view", exp.select("*").from_(exp.to_table(c.name)), c.name,
+                f"pb's name for cohort {c.name} with its features")
 

@@ -43,10 +43,12 @@ def assigned_nodes_sql(plan: StitcherPlan, nodes_sql: str, labels_sql: str, main
 
 
 def graph_rows_sql(plan: StitcherPlan, nodes_sql: str) -> str:
-    """The public id graph: one row per (other_id, other_id_type)."""
+    """The public id graph: one row per (other_id, other_id_type), with pb's columns. `valid_at`
+    is the id's first-seen time (pb's depends on the order it merged clusters in; see DESIGN);
+    `first_seen_at` is pb's column of the same name."""
     return (
         f"SELECT main_id AS {plan.main_id_column}, id_value AS other_id, id_type AS other_id_type, "
-        f"first_seen_at AS valid_at FROM ({nodes_sql}) AS _n"
+        f"first_seen_at AS valid_at, first_seen_at FROM ({nodes_sql}) AS _n"
     )
 
 

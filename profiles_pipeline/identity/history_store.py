@@ -43,7 +43,8 @@ def graph_at(adapter, t: StitcherTables, main_id_column: str, at: datetime):
     """The id graph (pb's columns) at checkpoint `at`, as a query."""
     return statement(
         adapter,
-        f"SELECT main_id AS main_col, id_value AS other_id, id_type AS other_id_type, first_seen_at AS valid_at "
+        f"SELECT main_id AS main_col, id_value AS other_id, id_type AS other_id_type, first_seen_at AS valid_at, "
+        f"first_seen_at "
         f"FROM hist WHERE {_VALID_AT}",
         {"hist": t.history}, at=at,
     ).transform(lambda n: _rename(n, main_id_column))

@@ -100,8 +100,9 @@ def warehouse_events_sensor(
         description="Runs the days whose input row counts or latest event time changed.",
         required_resource_keys={naming.resource_key},
     )
-    def _sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-        warehouse: WarehouseResource = getattr(context.resources, naming.resource_key)
+    def _sensor(context: dg.SensorEvaluationContext, **resources: object) -> dg.SensorResult:
+        # Dagster passes required resources by key (the key is per project, so not a named parameter)
+        warehouse: WarehouseResource = resources[naming.resource_key]  # type: ignore[assignment]
         previous = watermarks.decode(context.cursor)
         with warehouse.get_adapter() as adapter:
             current = watermarks.read_watermarks(adapter, sources)

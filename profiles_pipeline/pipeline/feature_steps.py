@@ -45,6 +45,8 @@ def plan_step_key(step: PlanStep) -> Key:
         return ("feature_views", step.name)
     if step.kind == "feature_table":
         return ("feature_tables", step.name)
+    if step.kind == "pb_view":  # built with what it renames: the entity's features, or its cohort
+        return ("features", step.entity or "") if step.name == f"{step.entity}_all" else ("cohorts", step.depends_on[0])
     return ("cohorts", step.name)
 
 

@@ -26,7 +26,7 @@ from profiles_pipeline.warehouse.base import WarehouseAdapter
 from profiles_pipeline.warehouse.sqltree import literal
 
 #: Plan steps that publish: built only for a snapshot that is (or becomes) the latest.
-PUBLISHED = frozenset({"sql_model", "feature_view", "id_view", "feature_table", "cohort"})
+PUBLISHED = frozenset({"sql_model", "feature_view", "id_view", "feature_table", "cohort", "pb_view"})
 
 
 def var_table(entity: str) -> str:
