@@ -756,3 +756,40 @@ def test_deref_options_of_incremental_models_are_named(tmp_path: Path) -> None:
     [problem] = [p for p in validate_project(project).problems if "delta" in str(p)]
     assert "model delta: template fails" in str(problem) and "this.DeRef(pre_existing=, checkpoint_name=…)" in str(problem)
     assert "incremental sql_template options" in problem.message and problem.location.file == "models/sql.yaml"
+
+
+@pytest.mark.parametrize("grains,expected", [([], None), (["week"], "day"), (["month"], "day"), (["hour"], "hour"),
+                                             (["week", "hour"], "hour"), (["tick"], None), (["10minutes"], "tenminutes")])
+def test_a_time_grained_cohort_gives_the_project_pbs_default_grain(tmp_path: Path, grains, expected) -> None:
+    """What pb's model_timegrains.json said for a week, month and hour cohort (fixtures/pbref/
+    cohort_grain/README.md): the finest cohort grain, no coarser than day; the run is as of it."""
+    from profiles_pipeline.features.grains import project_default_grain
+    from profiles_pipeline.spec import load_project
+
+    project = _probe(tmp_path, "grained")
+    with (project / "models" / "profiles.yaml").open("a") as f:
+        f.write("models:\n")
+        for i, grain in enumerate(grains):
+            f.write(f"  - name: c{i}\n    model_type: entity_cohort\n    model_spec:\n      extends: user/all\n"
+                    f"      time_grain: {grain}\n      filter_pipeline:\n        - type: include\n"
+                    f"          value: \"{{{{user.Var('n_orders')}}}} >= 1\"\n")
+    assert project_default_grain(load_project(project)) == expected
+
+
+def test_entity_hooks_and_an_empty_var_group_read_as_pb_reads_them(tmp_path: Path) -> None:
+    """pb 0.26.4 runs a project whose entity has `hooks: {pre_run: "", post_run: ""}` and whose
+    var_group has `vars:` with nothing after it, and refuses `time_to_live:` and an entity's
+    `serve_traits_360:` (checked by running pb on them); so do we. SQL in a hook is named."""
+    project = _probe(tmp_path, "hooks")
+    _rewrite(project / "pb_project.yaml", "  - name: user\n",
+             '  - name: user\n    hooks:\n      pre_run: ""\n      post_run: ""\n')
+    with (project / "models" / "profiles.yaml").open("a") as f:
+        f.write("  - name: empty_group\n    entity_key: user\n    vars:\n")
+    _load_orders(project)
+    _validated_run(project)
+    assert _rows(project, "SELECT count(*) FROM user_feature_view")[0][0] == 3
+    _rewrite(project / "pb_project.yaml", '      pre_run: ""\n', '      pre_run: "delete from x"\n')
+    _rewrite(project / "pb_project.yaml", "model_folders:\n", "time_to_live: 24h\nmodel_folders:\n")
+    problems = [str(p) for p in validate_project(project).problems]
+    assert any("entities[0].hooks" in p and "pre_run holds SQL" in p for p in problems), problems
+    assert any("unknown key 'time_to_live'" in p for p in problems), problems

@@ -20,15 +20,16 @@ def end_time_of(loaded, text: str | None, adapter=None) -> datetime:
     """The instant given (a date is the end of that day), else the latest event across the
     inputs (now when none has an event time): what `profiles run` computes as of, so a
     compiled, validated or shown plan matches what a run builds."""
+    from profiles_pipeline.features.grains import boundary, project_default_grain
     from profiles_pipeline.pipeline.input_days import default_end, read_input_days
 
     given = parse_time_option(text, "--end-time")
-    if given:
-        return given
-    if adapter is None:
+    if not given and adapter is None:
         with planning_reader(loaded) as (reader, _):
-            return default_end(read_input_days(reader, loaded.project))[0]
-    return default_end(read_input_days(adapter, loaded.project))[0]
+            given = default_end(read_input_days(reader, loaded.project))[0]
+    elif not given:
+        given = default_end(read_input_days(adapter, loaded.project))[0]
+    return boundary(project_default_grain(loaded.project), given)
 
 
 @contextmanager

@@ -96,6 +96,7 @@ class CohortDef:
     location: Location
     referenced_vars: set[str] = field(default_factory=set)
     main_view: str | None = None  # the members keyed by the main id, under this name
+    grain: str | None = None  # pb's time_grain: members and features as of its last boundary
 
 
 @dataclass

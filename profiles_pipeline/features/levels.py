@@ -26,12 +26,13 @@ def var_levels(f: EntityFeatures, names: set[str] | None = None) -> dict[str, in
     return levels
 
 
-def vars_by_grain(f: EntityFeatures) -> dict[str | None, set[str]]:
+def vars_by_grain(f: EntityFeatures, also: list[tuple[str, str]] = ()) -> dict[str | None, set[str]]:
     """Which vars are computed at which time grain (None: as of the end time): each var at its
     own, and what it reads at the coarser of the reader's grain and its own (as pb does: a
-    monthly var that reads an unmonthly one reads it as of the month's boundary)."""
+    monthly var that reads an unmonthly one reads it as of the month's boundary). `also`: (grain,
+    var) pairs something else reads, e.g. a cohort with a time_grain."""
     needed: dict[str | None, set[str]] = {}
-    work = [(v.grain, v.name) for v in f.entity_vars]
+    work = [(v.grain, v.name) for v in f.entity_vars] + [(coarser(g, f.var(n).grain), n) for g, n in also]
     while work:
         grain, name = work.pop()
         if name in needed.setdefault(grain, set()):

@@ -97,8 +97,15 @@ def cohort_condition(f: EntityFeatures, cohort: CohortDef) -> exp.Expression | N
     return exp.and_(*conds) if conds else None
 
 
-def cohort_query(f: EntityFeatures, cohort: CohortDef, names: list[str], valid_at: datetime) -> exp.Select:
-    """Members of the cohort in the var table's snapshot at `valid_at`."""
+def cohort_query(f: EntityFeatures, cohort: CohortDef, names: list[str], valid_at: datetime,
+                 source: str | None = None) -> exp.Select:
+    """Members of the cohort in the var table's snapshot at `valid_at`; `source`: a table of one
+    time grain's values instead (a cohort with a time_grain), whose rows are as of `valid_at`."""
+    if source is not None:
+        query = exp.select(col(f.main_id), *[col(n) for n in names],
+                           alias(timestamp_literal(valid_at), VALID_AT)).from_(exp.to_table(source))
+        cond = cohort_condition(f, cohort)
+        return query.where(cond) if cond is not None else query
     query = select_features(var_table_name(f), f.main_id, names, valid_at)
     cond = cohort_condition(f, cohort)
     return query.where(cond) if cond is not None else query

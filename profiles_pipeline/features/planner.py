@@ -176,7 +176,7 @@ def _external(f: EntityFeatures, names: set[str], grain: str | None, table_of: d
 
 def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dict[str, SqlModelDef],
                  begin_time: datetime | None, at_grain: Callable[[str, str], EntityFeatures]) -> None:
-    needed = vars_by_grain(f)
+    needed = vars_by_grain(f, _grained_cohort_vars(f))
     done: dict[str, list[str]] = {}  # grain table -> its vars
     table_of: dict[str, str] = {}  # grain -> table
     for grain in sorted((g for g in needed if g), key=GRAINS.index, reverse=True):
@@ -190,7 +190,10 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
               f.entity, f"entity vars of time_grain {grain}, as of {instant:%Y-%m-%d %H:%M:%S}")
     names = needed.get(None, set())
     passes = _plan_passes(b, f, end_time, models, begin_time, names, _external(f, names, None, table_of, done))
-    passes.update(done)  # every var of every grain, not only those read here
+    # every var of every grain, from its own grain's table (a table may also hold, at its grain,
+    # vars of other grains that a coarser var or a grained cohort reads: those come from their own)
+    own = {table_of[g]: [n for n in done[table_of[g]] if f.var(n).grain == g] for g in table_of}
+    passes.update({t: ns for t, ns in own.items() if ns})
     derived = [v.name for v in f.entity_vars if v.is_derived and v.name in names]
     var_table = var_table_name(f)
     b.add(var_table, "var_table", "table", var_table_query(f, passes, end_time, derive=names),
@@ -216,8 +219,14 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
         cols = feature_columns(f, c.name, visible_vars(f, c.name))
         parent = f"models/{c.parent}" if c.parent else f"{f.entity}/all"
         deps = [var_table] + ([c.parent] if c.parent else [])
-        b.add(c.name, "cohort", c.output_type, cohort_query(f, c, cols, end_time), deps, f.entity,
-              f"cohort extending {parent}: members and {len(cols)} features")
+        if c.grain:  # members and features as of the grain's boundary, from that grain's table
+            instant = grain_boundary(c.grain, end_time)
+            query = cohort_query(f, c, cols, instant, source=table_of[c.grain])
+            deps = [table_of[c.grain]] + ([c.parent] if c.parent else [])
+            what = f"cohort extending {parent}, time_grain {c.grain}: members and {len(cols)} features as of {instant:%Y-%m-%d %H:%M:%S}"
+        else:
+            query, what = cohort_query(f, c, cols, end_time), f"cohort extending {parent}: members and {len(cols)} features"
+        b.add(c.name, "cohort", c.output_type, query, deps, f.entity, what)
         if c.main_view:
             b.add(c.main_view, "id_view", "view", exp.select("*").from_(exp.to_table(c.name)), [c.name],
                   f.entity, f"cohort {c.name} keyed by {f.main_id}")
@@ -225,6 +234,23 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
             b.add(view_name, "id_view", "view", id_view_query(f, c.name, id_type, cols), [c.name, f.id_graph],
                   f.entity, f"cohort {c.name} keyed by {id_type}")
     _pb_views(b, f, view)
+
+
+def _grained_cohort_vars(f: EntityFeatures) -> list[tuple[str, str]]:
+    """(grain, var) for every var a cohort with a time_grain filters on (its ancestors' filters
+    too) or shows as a feature: they are computed at that grain's boundary."""
+    by_name = {c.name: c for c in f.cohorts}
+    out = []
+    for c in f.cohorts:
+        if not c.grain:
+            continue
+        chain, at = [], c
+        while at is not None:
+            chain.append(at)
+            at = by_name.get(at.parent) if at.parent else None
+        names = {n for x in chain for n in x.referenced_vars} | set(feature_columns(f, c.name, visible_vars(f, c.name)))
+        out += [(c.grain, n) for n in sorted(names) if f.var(n) is not None]
+    return out
 
 
 def _pb_views(b: _Builder, f: EntityFeatures, view: str) -> None:

@@ -9,6 +9,7 @@ from sqlglot import exp
 from profiles_pipeline.errors import UserError
 from profiles_pipeline.features.definitions import CohortDef, FeatureTableDef, Source, SqlModelDef
 from profiles_pipeline.features.grains import boundary as grain_boundary
+from profiles_pipeline.features.grains import normalize as normalize_grain
 from profiles_pipeline.features.ordering import order
 from profiles_pipeline.features.relations import input_relation_sql
 from profiles_pipeline.features.render import SOURCE_ALIAS, SnippetRenderer, replace_derefs
@@ -182,6 +183,7 @@ def resolve_cohort(project: Project, r: SnippetRenderer, m: EntityCohortModel, e
         location=m.location,
         referenced_vars={n for e, n in rendered.vars if e in (entity, None)} if rendered else set(),
         main_view=spec.feature_view_name,
+        grain=normalize_grain(spec.time_grain) if spec.time_grain else None,
     )
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from profiles_pipeline.errors import UserError
+from profiles_pipeline.features.grains import boundary as grain_boundary
+from profiles_pipeline.features.grains import project_default_grain
 from profiles_pipeline.instants import format_instant, now
 from profiles_pipeline.pipeline.input_days import (
     InputDay,
@@ -69,6 +71,9 @@ def plan_run(project, adapter, *, end_time: datetime | None = None, rebase: bool
     days = read_input_days(adapter, project) if days is None else days
     latest = latest_event(days)
     end, end_from = (end_time, "given") if end_time else default_end(days)
+    if (grain := project_default_grain(project)) and (floored := grain_boundary(grain, end)) != end:
+        end, end_from = floored, f"{end_from}, at the last {grain} boundary: pb's default time grain of a project " \
+                                 "whose cohort has a time_grain"
     first = project.config.partitions_start or first_day(days) or end.date()
     horizon = max([now().date(), *(d.day for d in days if d.day is not None)])
     if end.date() > horizon:

@@ -87,6 +87,8 @@ class EntityCohortSpec(SpecModel):
     feature_view_name: str | None = Field(default=None, description="a view of the members keyed by the main "
                                           "id (pb's feature_views.name)")
     validity_time: str | None = None
+    time_grain: TimeGrain | None = Field(default=None, description="pb's time grain: membership and features "
+                                         "as of the grain's last boundary at or before the end time")
 
     @model_validator(mode="before")
     @classmethod

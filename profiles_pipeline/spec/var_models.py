@@ -107,11 +107,16 @@ class VarEntry(SpecModel):
 EARLY_VAR_KEYS = {"entityvar": "entity_var", "inputvar": "input_var"}
 
 
+def _none_is_empty(value: Any) -> Any:
+    """`inputs:` with nothing after it (YAML null) is no inputs, as pb reads it."""
+    return [] if value is None else value
+
+
 class VarGroup(SpecModel):
     name: str
     entity_key: str | None = None
     entity_cohort: str | None = Field(default=None, description="vars attached to a cohort, e.g. models/known_users")
-    vars: list[VarEntry] = Field(default_factory=list)
+    vars: Annotated[list[VarEntry], BeforeValidator(_none_is_empty)] = Field(default_factory=list)
     time_grain: TimeGrain | None = Field(
         default=None, description="pb's time grain: the group's vars are computed as of the last boundary of "
         "this grain at or before the end time (features/grains.py)")
@@ -119,11 +124,6 @@ class VarGroup(SpecModel):
     @property
     def variables(self) -> list[EntityVar | InputVar]:
         return [entry.var for entry in self.vars]
-
-
-def _none_is_empty(value: Any) -> Any:
-    """`inputs:` with nothing after it (YAML null) is no inputs, as pb reads it."""
-    return [] if value is None else value
 
 
 class Macro(SpecModel):
