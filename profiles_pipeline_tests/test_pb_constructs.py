@@ -3,6 +3,7 @@ against values computed here independently (DuckDB over the same landing zone)."
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -793,3 +794,45 @@ def test_entity_hooks_and_an_empty_var_group_read_as_pb_reads_them(tmp_path: Pat
     problems = [str(p) for p in validate_project(project).problems]
     assert any("entities[0].hooks" in p and "pre_run holds SQL" in p for p in problems), problems
     assert any("unknown key 'time_to_live'" in p for p in problems), problems
+
+
+def test_occurred_at_col_as_an_expression(tmp_path: Path) -> None:
+    """`occurred_at_col: to_timestamp(created)` over text times (a public project's Snowflake
+    input): computed once into the input's rows, so the run equals pb's answer for the same events
+    (fixtures/pbref/vars_on_rows, whose times are real timestamps); a column it names that the
+    rows lack is named by validate."""
+    from profiles_pipeline_tests.fixtures.pb_compare import differences
+
+    project = _probe(tmp_path, "occ")
+    _rewrite(project / "models" / "inputs.yaml", "occurred_at_col: timestamp", "occurred_at_col: to_timestamp(created)")
+    text = (project / "models" / "profiles.yaml").read_text()
+    (project / "models" / "profiles.yaml").write_text(re.sub(r"\btimestamp\b", "to_timestamp(created)", text))
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute("CREATE TABLE orders AS SELECT user_id, email, strftime(timestamp, '%Y-%m-%d %H:%M:%S') AS created, "
+                    f"amount FROM read_csv_auto('{VARS_ON_ROWS / 'orders.csv'}')")
+    _validated_run(project)
+    assert differences(VARS_ON_ROWS / "pb_out", project / "data" / "profiles.published.duckdb") == []
+    _rewrite(project / "models" / "inputs.yaml", "to_timestamp(created)", "to_timestamp(createdd)")
+    result = cli("validate", "-p", project)
+    assert result.exit_code == 2 and "occurred_at_col uses column 'createdd'" in " ".join(result.stderr.split())
+
+
+def test_two_inputs_whose_rows_are_found_in_one_place_are_named(tmp_path: Path) -> None:
+    """Two `…IDENTIFIES` tables in different schemas (a public project's layout) both come from
+    the DuckDB table `identifies`: validate names both inputs and says how to part them."""
+    project = _probe(tmp_path, "clash")
+    (project / "models" / "inputs.yaml").write_text(
+        "inputs:\n  - name: orders\n    app_defaults:\n      table: pbdb.rs_src.orders\n      occurred_at_col: timestamp\n"
+        "      ids:\n        - select: user_id\n          type: user_id\n          entity: user\n"
+        "  - name: app_identifies\n    app_defaults:\n      table: APP.PROD.IDENTIFIES\n      occurred_at_col: timestamp\n"
+        "      ids:\n        - select: user_id\n          type: user_id\n          entity: user\n"
+        "  - name: web_identifies\n    app_defaults:\n      table: WEB.PROD.IDENTIFIES\n      occurred_at_col: timestamp\n"
+        "      ids:\n        - select: user_id\n          type: user_id\n          entity: user\n")
+    _load_orders(project)
+    with duckdb.connect(str(project / "data" / "profiles.duckdb")) as con:
+        con.execute("CREATE TABLE identifies AS SELECT user_id, timestamp FROM orders")
+    result = cli("validate", "-p", project)
+    message = " ".join(result.stderr.split())
+    assert result.exit_code == 2 and "input web_identifies (WEB.PROD.IDENTIFIES) and input app_identifies " \
+        "(APP.PROD.IDENTIFIES) both read IDENTIFIES" in message and "own `path:`" in message, message

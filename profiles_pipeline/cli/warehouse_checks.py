@@ -79,7 +79,27 @@ def check_warehouse(project: Project, connection) -> WarehouseReport:
             if len(report.problems) == found:
                 _check_files(project, adapter, inp, report.problems)
                 _check_event_times(project, adapter, inp, report)
+        _check_shared_rows(project, report)
     return report
+
+
+def _check_shared_rows(project: Project, report: WarehouseReport) -> None:
+    """Two inputs naming different sources whose rows this warehouse finds in one place (on
+    DuckDB, `a.IDENTIFIES` and `b.IDENTIFIES` both come from the table or landing folder
+    `identifies`): each would read the other's rows."""
+    first: dict[str, Input] = {}
+    for inp in project.inputs:
+        relation = report.inputs.get(inp.name, InputFinding()).relation
+        if not relation:
+            continue
+        other = first.setdefault(relation, inp)
+        if other is not inp and other.source != inp.source:
+            report.problems.append(Problem(
+                inp.loc_of("app_defaults"),
+                f"input {inp.name} ({inp.source}) and input {other.name} ({other.source}) both read "
+                f"{short_relation(relation)} on this warehouse, so each would read the other's rows",
+                "give one of them its own `path:` (a file or folder), or a table whose last name part differs",
+                code="shared_rows"))
 
 
 def _check_files(project: Project, adapter, inp: Input, problems: list[Problem]) -> None:
@@ -123,7 +143,7 @@ def _check_input(project: Project, adapter, inp: Input, problems: list[Problem])
 
     finding = InputFinding()
     try:
-        rel = input_relation_sql(adapter, project, inp).sql(dialect=adapter.dialect)
+        rel = input_relation_sql(adapter, project, inp, event_time=False).sql(dialect=adapter.dialect)
         cols, _ = adapter.fetch_with_columns(f"SELECT * FROM {rel} AS _input LIMIT 0", read=adapter.dialect)
     except ProfilesError as e:
         problems.append(Problem(inp.loc_of("app_defaults"), str(e), code="input_not_found"))

@@ -93,7 +93,7 @@ def _source_tags(inp: Input) -> dict[str, str]:
     if inp.app_defaults.table:
         tags["profiles/source_table"] = inp.app_defaults.table
     if inp.occurred_at:
-        tags["profiles/occurred_at"] = inp.occurred_at
+        tags["profiles/occurred_at"] = inp.occurred_at_written
     return tags
 
 
@@ -104,4 +104,4 @@ def _describe(inp: Input) -> str:
 
 def _description(inp: Input) -> str:
     ids = ", ".join(sorted({i.type for i in inp.app_defaults.ids})) or "no ids"
-    return f"Input {inp.name} ({_describe(inp)}); ids: {ids}; event time: {inp.occurred_at or '-'}"
+    return f"Input {inp.name} ({_describe(inp)}); ids: {ids}; event time: {inp.occurred_at_written or '-'}"

@@ -44,10 +44,13 @@ def input_column_uses(project: Project, inp: Input) -> list[ColumnUse]:
     dialect = project.sql_dialect
     ad = inp.app_defaults
     uses: list[ColumnUse] = []
-    if inp.occurred_at:
+    if inp.occurred_at_written:
         key = "occurred_at_col"
-        uses.append(ColumnUse(inp.occurred_at.strip('"').lower(), key,
-                              ad.loc_of(key) if ad.occurred_at_col else inp.loc_of(key)))
+        where = ad.loc_of(key) if ad.occurred_at_col else inp.loc_of(key)
+        if inp.occurred_at_expression:
+            uses += [ColumnUse(c, key, where) for c in sorted(columns_used(inp.occurred_at_expression, dialect))]
+        else:
+            uses.append(ColumnUse(inp.occurred_at_written.strip('"').lower(), key, where))
     for n, id_ in enumerate(ad.ids):
         uses += [ColumnUse(c, f"id select {id_.select!r}", ad.loc_of("ids", n))
                  for c in sorted(columns_used(id_.select, dialect))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -68,6 +69,12 @@ class AppDefaults(SpecModel):
 EARLY_LAYOUT_KEYS = (*SOURCE_KEYS, "ids", "row_identifier")
 
 
+#: A column name as occurred_at_col writes one: plain, or double-quoted.
+_PLAIN_COLUMN = re.compile(r'^(?:[A-Za-z_][A-Za-z0-9_$]*|"[^"]+")$')
+#: The column an input's relation computes an occurred_at_col expression into.
+OCCURRED_AT_COLUMN = "__occurred_at"
+
+
 class Input(SpecModel):
     """One entry of `inputs:`."""
 
@@ -115,8 +122,21 @@ class Input(SpecModel):
 
     @property
     def occurred_at(self) -> str | None:
-        """The event time column, from app_defaults or the input level."""
+        """The event time column, from app_defaults or the input level. For an expression
+        (`to_timestamp(created)`), the column the input's relation computes it into."""
+        return OCCURRED_AT_COLUMN if self.occurred_at_expression else self.occurred_at_written
+
+    @property
+    def occurred_at_written(self) -> str | None:
+        """`occurred_at_col` as the YAML writes it (a column, or an SQL expression)."""
         return self.app_defaults.occurred_at_col or self.occurred_at_col
+
+    @property
+    def occurred_at_expression(self) -> str | None:
+        """`occurred_at_col` when it is an SQL expression rather than a column name (pb takes
+        either); the input's relation then computes it as OCCURRED_AT_COLUMN."""
+        written = self.occurred_at_written
+        return written if written and not _PLAIN_COLUMN.match(written.strip()) else None
 
     @property
     def where_sql(self) -> str | None:
