@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 import duckdb
 import pytest
 from fixtures.cli.built import built_project, cli, copy_project, warehouse_rows
+from fixtures.cli.built import json_output as _json
 
 from profiles_pipeline.cli.main import app
 
@@ -19,11 +20,6 @@ from profiles_pipeline.cli.main import app
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     return built_project(tmp_path_factory)
-
-
-def _json(result) -> dict:
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    return json.loads(result.stdout)
 
 
 def _commands(group=app, prefix=()):

@@ -11,6 +11,7 @@ from collections import defaultdict
 import pandas as pd
 import pytest
 from fixtures.cli.built import built_project, cli, copy_project, warehouse_rows
+from fixtures.cli.built import json_output as _json
 
 from profiles_pipeline.warehouse.connection_config import SnowflakeConnectionConfig
 
@@ -18,11 +19,6 @@ from profiles_pipeline.warehouse.connection_config import SnowflakeConnectionCon
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     return built_project(tmp_path_factory)
-
-
-def _json(result) -> dict:
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    return json.loads(result.stdout)
 
 
 def test_discover_entities_counts_the_profiles(project):

@@ -105,6 +105,7 @@ class FeatureTableDef:
     features: list[str]
     location: Location
     cohort: str | None = None  # the table holds this cohort's members only
+    grain: str | None = None  # pb's time_grain: the features as of its last boundary
 
 
 @dataclass

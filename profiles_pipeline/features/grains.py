@@ -65,12 +65,14 @@ def _first_monday(year: int, month: int, like: datetime) -> datetime:
 
 
 def project_default_grain(project) -> str | None:
-    """pb 0.26 gives a project with a time_grain on a cohort a default grain, at which every model
+    """pb 0.26 gives a project with a time_grain on a cohort or a feature table a default grain
+    (checked for both against pb's own output), at which every model
     without a time_grain of its own (the id graph, the entity's vars and feature view, other
     cohorts) is computed: the finest cohort grain, no coarser than `day` (a week or month cohort
     makes it `day`, an hour cohort `hour`; checked against pb's own output,
     fixtures/pbref/cohort_grain). None when no cohort has a time grain: the end time itself."""
-    grains = [normalize(getattr(m.model_spec, "time_grain", None)) for m in project.models_of_type("entity_cohort")]
+    models = project.models_of_type("entity_cohort") + project.models_of_type("feature_table_model")
+    grains = [normalize(getattr(m.model_spec, "time_grain", None)) for m in models]
     grains = [g for g in grains if g]
     if not grains:
         return None

@@ -18,6 +18,7 @@ from profiles_pipeline.features.levels import (
 )
 from profiles_pipeline.features.ordering import order
 from profiles_pipeline.features.outputs import (
+    VALID_AT,
     cohort_condition,
     cohort_query,
     feature_columns,
@@ -31,7 +32,8 @@ from profiles_pipeline.features.passes import pass_name, pass_query
 from profiles_pipeline.features.plan import FeaturePlan, PlanStep
 from profiles_pipeline.features.resolve import resolve_project, visible_vars
 from profiles_pipeline.features.rows import rows_name, rows_query
-from profiles_pipeline.features.sqlbuild import col
+from profiles_pipeline.features.snippets import timestamp_literal
+from profiles_pipeline.features.sqlbuild import alias, col
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 
@@ -176,7 +178,7 @@ def _external(f: EntityFeatures, names: set[str], grain: str | None, table_of: d
 
 def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dict[str, SqlModelDef],
                  begin_time: datetime | None, at_grain: Callable[[str, str], EntityFeatures]) -> None:
-    needed = vars_by_grain(f, _grained_cohort_vars(f))
+    needed = vars_by_grain(f, _grained_output_vars(f))
     done: dict[str, list[str]] = {}  # grain table -> its vars
     table_of: dict[str, str] = {}  # grain -> table
     for grain in sorted((g for g in needed if g), key=GRAINS.index, reverse=True):
@@ -208,11 +210,19 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
               f.entity, f"features of {f.entity} keyed by {id_type} (one row per {id_type} value)")
     cohorts_by_name = {c.name: c for c in f.cohorts}
     for t in f.feature_tables:
-        query = select_features(var_table, f.main_id, t.features, end_time)
+        source, deps, as_of = var_table, [var_table], end_time
+        if t.grain:  # as of the grain's boundary, from that grain's table
+            source, as_of = table_of[t.grain], grain_boundary(t.grain, end_time)
+            deps = [source]
+            query = exp.select(col(f.main_id), *[col(n) for n in t.features],
+                               alias(timestamp_literal(as_of), VALID_AT)).from_(exp.to_table(source))
+        else:
+            query = select_features(var_table, f.main_id, t.features, end_time)
         if t.cohort and (cond := cohort_condition(f, cohorts_by_name[t.cohort])) is not None:
             query = query.where(cond)
-        b.add(t.name, "feature_table", "table", query, [var_table], f.entity,
-              f"feature table: {', '.join(t.features)}" + (f" (members of {t.cohort})" if t.cohort else ""))
+        grain = f", time_grain {t.grain}, as of {as_of:%Y-%m-%d %H:%M:%S}" if t.grain else ""
+        b.add(t.name, "feature_table", "table", query, deps, f.entity,
+              f"feature table: {', '.join(t.features)}" + (f" (members of {t.cohort})" if t.cohort else "") + grain)
     by_name = {c.name: c for c in f.cohorts}
     for name in order({c.name: {c.parent} if c.parent else set() for c in f.cohorts}, "cohorts"):
         c = by_name[name]
@@ -236,11 +246,11 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
     _pb_views(b, f, view)
 
 
-def _grained_cohort_vars(f: EntityFeatures) -> list[tuple[str, str]]:
-    """(grain, var) for every var a cohort with a time_grain filters on (its ancestors' filters
-    too) or shows as a feature: they are computed at that grain's boundary."""
+def _grained_output_vars(f: EntityFeatures) -> list[tuple[str, str]]:
+    """(grain, var) for every var a cohort or feature table with a time_grain shows or filters on
+    (a cohort's ancestors' filters too): they are computed at that grain's boundary."""
     by_name = {c.name: c for c in f.cohorts}
-    out = []
+    out = [(t.grain, n) for t in f.feature_tables if t.grain for n in t.features if f.var(n) is not None]
     for c in f.cohorts:
         if not c.grain:
             continue

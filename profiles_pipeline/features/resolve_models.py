@@ -189,4 +189,5 @@ def resolve_cohort(project: Project, r: SnippetRenderer, m: EntityCohortModel, e
 
 def resolve_feature_table(m: FeatureTableModel) -> FeatureTableDef:
     names = [f.strip("/").split("/")[-1] for f in m.model_spec.features]
-    return FeatureTableDef(name=m.name, features=names, location=m.location, cohort=m.cohort)
+    grain = normalize_grain(m.model_spec.time_grain) if m.model_spec.time_grain else None
+    return FeatureTableDef(name=m.name, features=names, location=m.location, cohort=m.cohort, grain=grain)

@@ -128,6 +128,8 @@ class FeatureTableSpec(SpecModel):
     features: list[str]
     validity_time: str | None = None
     materialization: Materialization | None = None
+    time_grain: TimeGrain | None = Field(default=None, description="pb's time grain: the features as of the "
+                                         "grain's last boundary at or before the end time")
     compatibility_mode: dict[str, Any] | None = Field(
         default=None, description="pb's switches for how it generates its own SQL (e.g. "
         "linear_dependency_of_vars); they change no output here")
