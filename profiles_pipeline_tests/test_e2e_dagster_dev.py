@@ -104,6 +104,6 @@ def test_sensor_run_cli_run_and_run_monitoring_in_dagster_dev(tmp_path: Path) ->
         print(log.read_text()[-3000:] if log.exists() else "(no log)")
     runs = instance_runs(project)
     writers = [r for r in runs if r["tags"].get("profiles/writer_lock")]
-    assert len(writers) >= 3, writers  # the sensor's two runs and the terminal's
+    assert len(writers) >= (2 if idle else 3), writers  # the sensor's two runs and the terminal's (unless idle)
     assert overlaps(lock_intervals(runs)) == [], "two runs held the writer lock at once"
     assert [r["run_id"] for r in runs if r["status"] in ("STARTED", "STARTING", "QUEUED")] == []
