@@ -778,14 +778,18 @@ def test_a_time_grained_cohort_gives_the_project_pbs_default_grain(tmp_path: Pat
 
 
 def test_entity_hooks_and_an_empty_var_group_read_as_pb_reads_them(tmp_path: Path) -> None:
-    """pb 0.26.4 runs a project whose entity has `hooks: {pre_run: "", post_run: ""}` and whose
-    var_group has `vars:` with nothing after it, and refuses `time_to_live:` and an entity's
-    `serve_traits_360:` (checked by running pb on them); so do we. SQL in a hook is named."""
+    """pb 0.26.4 runs a project whose entity (or model) has `hooks: {pre_run: "", post_run: ""}`
+    and whose var_group has `vars:` with nothing after it, and refuses `time_to_live:`, an entity's
+    `serve_traits_360:`, an id stitcher's `exclude_id_types:` and a model's
+    `requested_enabled_status:` (checked by running pb on them); so do we. SQL in a hook is named."""
     project = _probe(tmp_path, "hooks")
     _rewrite(project / "pb_project.yaml", "  - name: user\n",
              '  - name: user\n    hooks:\n      pre_run: ""\n      post_run: ""\n')
     with (project / "models" / "profiles.yaml").open("a") as f:
-        f.write("  - name: empty_group\n    entity_key: user\n    vars:\n")
+        f.write("  - name: empty_group\n    entity_key: user\n    vars:\n"
+                "models:\n  - name: buyers\n    model_type: entity_cohort\n    hooks:\n      pre_run: \"\"\n"
+                "    model_spec:\n      extends: user/all\n      filter_pipeline:\n        - type: include\n"
+                "          value: \"{{user.Var('n_orders')}} >= 1\"\n")
     _load_orders(project)
     _validated_run(project)
     assert _rows(project, "SELECT count(*) FROM user_feature_view")[0][0] == 3

@@ -173,8 +173,25 @@ class PropensitySpec(SpecModel):
     materialization: Materialization | None = None
 
 
+class Hooks(SpecModel):
+    """pb's `hooks:` on an entity or a model: SQL pb runs before and after it. Empty (as pb's own
+    templates write it) is accepted; SQL in it is a validate error until it is run here."""
+
+    pre_run: str | None = None
+    post_run: str | None = None
+
+    @model_validator(mode="after")
+    def _empty(self) -> Hooks:
+        for key in ("pre_run", "post_run"):
+            if (getattr(self, key) or "").strip():
+                raise ValueError(f"{key} holds SQL; this engine does not run hooks yet (run it as a "
+                                 f"sql_template model, or leave it empty)")
+        return self
+
+
 class _ModelBase(SpecModel):
     name: str
+    hooks: Hooks | None = None
 
     @property
     def path(self) -> str:

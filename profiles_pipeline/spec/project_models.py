@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from profiles_pipeline.spec.base import OpenSpecModel, SpecModel, require_exactly_one
+from profiles_pipeline.spec.model_types import Hooks
 
 
 class FilterSql(SpecModel):
@@ -74,22 +75,6 @@ class FeatureViews(SpecModel):
     using_ids: list[UsingId] = Field(default_factory=list)
 
 
-class EntityHooks(SpecModel):
-    """pb's `hooks:` on an entity: SQL pb runs before and after the entity's models. Empty (as
-    pb's own templates write it) is accepted; SQL in it is a validate error until it is run here."""
-
-    pre_run: str | None = None
-    post_run: str | None = None
-
-    @model_validator(mode="after")
-    def _empty(self) -> EntityHooks:
-        for key in ("pre_run", "post_run"):
-            if (getattr(self, key) or "").strip():
-                raise ValueError(f"{key} holds SQL; this engine does not run entity hooks yet (run it as a "
-                                 f"sql_template model, or leave it empty)")
-        return self
-
-
 class Entity(SpecModel):
     """A thing we build profiles for (user, account, ...)."""
 
@@ -100,7 +85,7 @@ class Entity(SpecModel):
     id_types: list[str] = Field(default_factory=list)
     feature_views: FeatureViews = Field(default_factory=FeatureViews)
     serve_traits: list[Any] | None = None
-    hooks: EntityHooks | None = None
+    hooks: Hooks | None = None
 
     @property
     def main_id_column(self) -> str:
