@@ -66,7 +66,8 @@ def check_access(loaded) -> list[AccessCheck]:
     for inp in loaded.project.inputs:
         found = read.inputs.get(inp.name)
         ok = bool(found and found.relation)
-        problem = next((p for p in read.problems if p.code == "input_not_found" and inp.name in p.message), None)
+        where = inp.loc_of("app_defaults")  # where warehouse_checks puts an input it cannot read
+        problem = next((p for p in read.problems if p.code == "input_not_found" and p.location == where), None)
         checks.append(AccessCheck("read input", f"{inp.name}: {short_relation(found.relation) if ok else '?'}", ok,
                                   "" if ok else (problem.message if problem else "not readable"),
                                   None if ok else _grant_for_reading(loaded, inp)))

@@ -75,6 +75,13 @@ def select_features(source: str, main_id: str, names: list[str], valid_at: datet
     return query if valid_at is None else query.where(col(VALID_AT).eq(timestamp_literal(valid_at)))
 
 
+def select_grain_features(source: str, main_id: str, names: list[str], valid_at: datetime) -> exp.Select:
+    """The features `names` from a time grain's table `source` (one row per main id, as of that
+    grain's boundary `valid_at`, which becomes the rows' valid_at)."""
+    return exp.select(col(main_id), *[col(n) for n in names],
+                      alias(timestamp_literal(valid_at), VALID_AT)).from_(exp.to_table(source))
+
+
 def id_view_query(f: EntityFeatures, source: str, id_type: str, names: list[str]) -> exp.Select:
     """One row per id value of `id_type`, with the features of its entity."""
     g, s = "g", "s"
@@ -102,8 +109,7 @@ def cohort_query(f: EntityFeatures, cohort: CohortDef, names: list[str], valid_a
     """Members of the cohort in the var table's snapshot at `valid_at`; `source`: a table of one
     time grain's values instead (a cohort with a time_grain), whose rows are as of `valid_at`."""
     if source is not None:
-        query = exp.select(col(f.main_id), *[col(n) for n in names],
-                           alias(timestamp_literal(valid_at), VALID_AT)).from_(exp.to_table(source))
+        query = select_grain_features(source, f.main_id, names, valid_at)
         cond = cohort_condition(f, cohort)
         return query.where(cond) if cond is not None else query
     query = select_features(var_table_name(f), f.main_id, names, valid_at)

@@ -18,13 +18,13 @@ from profiles_pipeline.features.levels import (
 )
 from profiles_pipeline.features.ordering import order
 from profiles_pipeline.features.outputs import (
-    VALID_AT,
     cohort_condition,
     cohort_query,
     feature_columns,
     feature_view_name,
     id_view_query,
     select_features,
+    select_grain_features,
     var_table_name,
     var_table_query,
 )
@@ -32,8 +32,7 @@ from profiles_pipeline.features.passes import pass_name, pass_query
 from profiles_pipeline.features.plan import FeaturePlan, PlanStep
 from profiles_pipeline.features.resolve import resolve_project, visible_vars
 from profiles_pipeline.features.rows import rows_name, rows_query
-from profiles_pipeline.features.snippets import timestamp_literal
-from profiles_pipeline.features.sqlbuild import alias, col
+from profiles_pipeline.features.sqlbuild import col
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 
@@ -214,8 +213,7 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
         if t.grain:  # as of the grain's boundary, from that grain's table
             source, as_of = table_of[t.grain], grain_boundary(t.grain, end_time)
             deps = [source]
-            query = exp.select(col(f.main_id), *[col(n) for n in t.features],
-                               alias(timestamp_literal(as_of), VALID_AT)).from_(exp.to_table(source))
+            query = select_grain_features(source, f.main_id, t.features, as_of)
         else:
             query = select_features(var_table, f.main_id, t.features, end_time)
         if t.cohort and (cond := cohort_condition(f, cohorts_by_name[t.cohort])) is not None:
