@@ -287,13 +287,13 @@ def test_a_remote_package_is_a_validate_error_saying_how_to_vendor_it(tmp_path: 
         f.write("packages:\n  - name: corelib\n    url: https://github.com/rudderlabs/profiles-corelib/tag/schema_44\n")
     [problem] = [str(p) for p in validate_project(root).problems]
     assert "package corelib comes from https://github.com/rudderlabs/profiles-corelib/tag/schema_44" in problem
-    assert "git clone https://github.com/rudderlabs/profiles-corelib packages/corelib" in problem
+    assert "git clone https://github.com/rudderlabs/profiles-corelib packages/corelib && git -C packages/corelib checkout schema_44" in problem
     # pb's older spelling gitUrl:, and a name the package would define: both point at the package
     _rewrite(root / "pb_project.yaml", "    url: https://", "    gitUrl: https://")
     _rewrite(root / "models" / "inputs.yaml", "type: user_id", "type: user_uuid")
     problems = [str(p) for p in validate_project(root).problems]
     assert any("package corelib comes from" in p for p in problems), problems
-    assert any("unknown id type 'user_uuid'" in p and "may come from package corelib, which is not fetched" in p
+    assert any("unknown id type 'user_uuid'" in p and "may come from package corelib, which is not on this machine" in p
                for p in problems), problems
 
 

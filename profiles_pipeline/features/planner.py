@@ -205,6 +205,10 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
     b.add(view, "feature_view", "view", select_features(var_table, f.main_id, entity_features, end_time), [var_table],
           f.entity, f"{f.main_id} and {len(entity_features)} features")
     for id_type, name in f.using_ids:
+        if id_type == f.main_id:  # pb accepts the main id here: the feature view under another name
+            b.add(name, "id_view", "view", exp.select("*").from_(exp.to_table(view)), [view], f.entity,
+                  f"features of {f.entity} keyed by {f.main_id} (the feature view {view})")
+            continue
         b.add(name, "id_view", "view", id_view_query(f, view, id_type, entity_features), [view, f.id_graph],
               f.entity, f"features of {f.entity} keyed by {id_type} (one row per {id_type} value)")
     cohorts_by_name = {c.name: c for c in f.cohorts}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from profiles_pipeline.errors import Location, Problem
 from profiles_pipeline.spec.hints import did_you_mean
 from profiles_pipeline.spec.model_types import EntityCohortModel, IdStitcherModel
+from profiles_pipeline.spec.packages import missing_packages
 from profiles_pipeline.spec.project import AnyVar, Project
 from profiles_pipeline.spec.references import Reference, find_references, template_context
 from profiles_pipeline.templating import TemplateContext, TemplateError
@@ -53,15 +54,15 @@ class CheckContext:
         if self.incomplete or name in self.invalid_names.get(code, set()):
             return
         hint = did_you_mean(name, known, "known")
-        if remote := self.remote_packages:
-            hint = f"{hint}; it may come from package {', '.join(remote)}, which is not fetched (see its error)"
+        if missing := self.missing_packages:
+            hint = f"{hint}; it may come from package {', '.join(missing)}, which is not on this machine (see its error)"
         self.add(where, f"unknown {what} '{name}'", hint, f"unknown_{code}")
 
     @property
-    def remote_packages(self) -> list[str]:
-        """Names of the packages pb would fetch from git (their models, inputs and id types are
-        not here)."""
-        return [name for _, name, _ in remote_packages(self.project)]
+    def missing_packages(self) -> list[str]:
+        """Names of the listed packages that are not on this machine (their models, inputs and
+        id types are not here)."""
+        return [p.name for p in missing_packages(self.project)]
 
     @property
     def id_type_names(self) -> set[str]:
@@ -98,14 +99,3 @@ class CheckContext:
 
     def cohorts(self) -> list[EntityCohortModel]:
         return [m for m in self.project.models if isinstance(m, EntityCohortModel)]
-
-
-def remote_packages(project: Project) -> list[tuple[int, str, str]]:
-    """(index, name, url) of each package pb would fetch from git (`url:` or the older `gitUrl:`)."""
-    out = []
-    for i, package in enumerate(project.config.packages):
-        extra = package.model_extra or {}
-        url = str(extra.get("url") or extra.get("gitUrl") or "")
-        if url.startswith(("http://", "https://", "git@", "git://", "ssh://")):
-            out.append((i, str(extra.get("name") or f"#{i + 1}"), url))
-    return out

@@ -138,7 +138,7 @@ def _entities(ctx: CheckContext) -> None:
         for i, name in enumerate(entity.id_types):
             _id_type(ctx, entity.loc_of("id_types", i), name)
         for view, (_, view_name) in zip(entity.feature_views.using_ids, entity.using_id_views(), strict=True):
-            if view.id not in entity.id_types:
+            if view.id not in entity.id_types and view.id != entity.main_id_column:
                 ctx.add(view.loc_of("id"), f"feature view '{view_name}' uses id '{view.id}', which is not an id type of entity '{entity.name}'",
                         did_you_mean(view.id, entity.id_types, f"id types of {entity.name}"), "unknown_id_types")
         if entity.id_stitcher:

@@ -3,7 +3,7 @@ feature tables and propensity inputs; stitchers that would have no edges."""
 
 from __future__ import annotations
 
-from profiles_pipeline.spec.check_context import CheckContext, remote_packages
+from profiles_pipeline.spec.check_context import CheckContext
 from profiles_pipeline.spec.hints import did_you_mean
 from profiles_pipeline.spec.model_types import (
     EntityCohortModel,
@@ -11,6 +11,8 @@ from profiles_pipeline.spec.model_types import (
     IdStitcherModel,
     PropensityModel,
 )
+from profiles_pipeline.spec.packages import missing_packages, package_entries
+from profiles_pipeline.spec.project import package_local_path
 from profiles_pipeline.spec.snippets import Snippet, project_snippets
 
 PB_PATHS = ("inputs", "models")
@@ -66,12 +68,21 @@ def _available_tags(p) -> set[str]:
 
 
 def _packages(ctx: CheckContext) -> None:
-    """pb fetches `packages:` from git; this engine reads only what is in the project folder."""
+    """pb fetches `packages:` from git; this engine reads a package from its local path or from
+    its copy vendored at `packages/<name>/` (spec/packages.py)."""
     config = ctx.project.config
-    for i, name, url in remote_packages(ctx.project):
-        ctx.add(config.loc_of("packages", i), f"package {name} comes from {url}: this engine does not fetch "
-                "packages", f"clone it into the project (git clone {url.split('/tag/')[0]} packages/{name}) "
-                "and copy its models into a folder listed in model_folders", "remote_package")
+    for entry in missing_packages(ctx.project):
+        where = config.loc_of("packages", entry.index)
+        if entry.is_remote:
+            repo, _, ref = entry.url.replace("/tree/", "/tag/").partition("/tag/")
+            checkout = f" && git -C packages/{entry.name} checkout {ref}" if ref and "{{" not in ref else ""
+            ctx.add(where, f"package {entry.name} comes from {entry.url}: this engine does not fetch packages",
+                    f"vendor it into the project (git clone {repo} packages/{entry.name}{checkout}); "
+                    f"packages/{entry.name}/pb_project.yaml is then read as the package", "remote_package")
+        else:
+            ctx.add(where, f"package {entry.name}: no pb_project.yaml at '{entry.url or '(no url)'}'",
+                    "set url: to the package's folder (relative to the project, or file:///absolute/path)",
+                    "missing_package")
 
 
 def _dependencies(ctx: CheckContext, var) -> None:
@@ -116,6 +127,8 @@ def _propensity(ctx: CheckContext, model: PropensityModel) -> None:
     refs = [(spec.training.loc_of("predict_var"), spec.training.predict_var)]
     refs += [(spec.loc_of("inputs", i), path) for i, path in enumerate(spec.inputs)]
     for where, path in refs:
+        if (path := _in_package(ctx, where, path)) is None:
+            continue
         parts = path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "entity":
             entity, name = parts[1], parts[2]
@@ -125,8 +138,27 @@ def _propensity(ctx: CheckContext, model: PropensityModel) -> None:
                 ctx.unknown(where, f"var of entity '{entity}'", name, [v.name for v in ctx.project.vars_for(entity)], "vars")
         elif parts[0] in PB_PATHS:
             ctx.check_path(where, path)
-        elif parts[0] != "packages":
+        else:
             ctx.add(where, f"'{path}' is not a var path", "write entity/<entity>/<var_name>", "bad_path")
+
+
+def _in_package(ctx: CheckContext, where, path: str) -> str | None:
+    """A path into `packages/<name>/...` as the bare path to check (the package's items are the
+    project's); None when there is nothing to check: the package is missing (its own error says
+    so) or not listed (reported here)."""
+    parts = path.strip().strip("/").split("/")
+    if parts[0] != "packages":
+        return path
+    listed = {p.name for p in package_entries(ctx.project)}
+    name = parts[1] if len(parts) > 2 else ""
+    if name not in listed:
+        ctx.add(where, f"'{path}' names package '{name}', which pb_project.yaml does not list",
+                did_you_mean(name, listed, "packages listed") if listed else "list it under packages: in pb_project.yaml",
+                "unknown_package")
+        return None
+    if name in ctx.missing_packages:
+        return None
+    return package_local_path(path)
 
 
 def _template_refs(ctx: CheckContext, snippet: Snippet) -> None:
@@ -140,10 +172,12 @@ def _template_refs(ctx: CheckContext, snippet: Snippet) -> None:
         return
     for ref in refs:
         if ref.kind == "deref":
-            kind = ref.name.strip("/").split("/")[0]
+            if (path := _in_package(ctx, snippet.location, ref.name)) is None:
+                continue
+            kind = path.strip("/").split("/")[0]
             if kind in PB_PATHS:
-                ctx.check_path(snippet.location, ref.name)
-            elif kind not in ctx.entity_names and kind != "packages":
+                ctx.check_path(snippet.location, path)
+            elif kind not in ctx.entity_names:
                 ctx.add(snippet.location, f"DeRef('{ref.name}') does not name an input or model", "write inputs/<name> or models/<name>", "bad_path")
         elif ref.kind == "macro":
             if ref.name not in p.macros_by_name:

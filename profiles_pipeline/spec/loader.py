@@ -11,6 +11,7 @@ from profiles_pipeline.spec.binding import validate_item
 from profiles_pipeline.spec.hints import did_you_mean
 from profiles_pipeline.spec.input_models import Input
 from profiles_pipeline.spec.model_types import ModelDef
+from profiles_pipeline.spec.packages import apply_entry, merge_definitions, package_entries
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.spec.project_models import Entity, IdType, ProjectConfig
 from profiles_pipeline.spec.var_models import EARLY_VAR_KEYS, Macro, VarEntry, VarGroup
@@ -60,8 +61,42 @@ def read_project(path: str | Path) -> Loaded:
     project = Project(root=root.resolve(), config=config, files=[doc.rel_path])  # type: ignore[union-attr]
     for rel in _model_files(root, config, doc, loaded):  # type: ignore[arg-type]
         _read_model_file(root, rel, project, loaded)
+    _read_packages(project, doc, loaded, seen={project.root})  # type: ignore[arg-type]
     loaded.project = project
     return loaded
+
+
+def _read_packages(project: Project, doc: YamlDoc, loaded: Loaded, seen: set[Path]) -> None:
+    """Read each package found on this machine (spec/packages.py says where) into `project`:
+    its files are named relative to the project, so messages point into `packages/<name>/...`.
+    Items the project itself declares win over the package's of the same name."""
+    packages_node = doc.root.get("packages")
+    for entry in package_entries(project):
+        folder = entry.folder(project.root)
+        if folder is None or folder in seen:
+            continue
+        seen.add(folder)
+        prefix = folder.relative_to(project.root).as_posix() if folder.is_relative_to(project.root) else folder.as_posix()
+        project_file = next(folder / n for n in (PROJECT_FILE, "pb_project.yml") if (folder / n).is_file())
+        pkg_doc, err = load_yaml(project_file, f"{prefix}/{project_file.name}")
+        if err:
+            loaded.problems.append(err)
+            continue
+        config = _read_config(pkg_doc, loaded)  # type: ignore[arg-type]
+        if config is None:
+            continue
+        package = Project(root=project.root, config=config, files=[pkg_doc.rel_path])  # type: ignore[union-attr]
+        for rel in _model_files(folder, config, pkg_doc, loaded):  # type: ignore[arg-type]
+            _read_model_file(project.root, f"{prefix}/{rel}", package, loaded)
+        _read_packages(package, pkg_doc, loaded, seen)  # type: ignore[arg-type]
+        line = child_line(packages_node, entry.index) if isinstance(packages_node, list) else None
+        loaded.problems.extend(apply_entry(entry, package, project, Location(doc.rel_path, line, f"packages[{entry.index}]")))
+        merge_definitions(package, project)
+        for key in ("inputs", "models", "macros"):
+            ours = {item.name for item in getattr(project, key)}
+            getattr(project, key).extend(item for item in getattr(package, key) if item.name not in ours)
+        project.var_groups.extend(package.var_groups)
+        project.files.extend(package.files)
 
 
 def _read_config(doc: YamlDoc, loaded: Loaded) -> ProjectConfig | None:

@@ -142,7 +142,7 @@ class Project:
 
     def resolve(self, path: str) -> Input | ModelDef | None:
         """`inputs/x` -> the input; `models/y` -> the model (or, as pb allows, an input named y)."""
-        parts = path.strip().strip("/").split("/")
+        parts = package_local_path(path).split("/")
         if len(parts) < 2:
             return None
         kind, name = parts[0], parts[1]
@@ -185,6 +185,15 @@ class Project:
             chain.insert(0, current)
             current = by_name.get(current.extends) if current.extends else None
         return [f for t in chain for f in t.filters]
+
+
+def package_local_path(path: str) -> str:
+    """`packages/<name>/models/x` -> `models/x`: a package's items are read into the project
+    (spec/packages.py), so a path into a package names the same item as the bare path."""
+    parts = path.strip().strip("/").split("/")
+    while len(parts) > 2 and parts[0] == "packages":
+        parts = parts[2:]
+    return "/".join(parts)
 
 
 def _first_by_name(items: list) -> dict:

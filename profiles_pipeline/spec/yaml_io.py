@@ -6,12 +6,14 @@ what lets every spec error name `file:line`."""
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import ReusedAnchorWarning
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from profiles_pipeline.errors import Location, Problem
@@ -34,7 +36,10 @@ def load_yaml(path: Path, rel_path: str) -> tuple[YamlDoc | None, Problem | None
     try:
         text = path.read_text(encoding="utf-8")
         try:
-            root = yaml.load(text)
+            with warnings.catch_warnings():
+                # YAML lets an anchor be defined again (the later one wins), and pb projects do it
+                warnings.simplefilter("ignore", ReusedAnchorWarning)
+                root = yaml.load(text)
         except MarkedYAMLError as exc:
             # pb's YAML reader takes a tab after a value (`model: gpt-4\t`); ruamel does not. Only
             # trailing blanks are dropped, so every line keeps its number.
