@@ -72,7 +72,8 @@ def project(tmp_path_factory) -> Path:
     with (root / "models" / "profiles.yaml").open("a") as f:
         f.write(DEPENDENT_VARS + MODEL_INPUT_VARS)
     _rewrite(root / "pb_project.yaml", "    feature_views:\n      using_ids:\n",
-             "    feature_views:\n      name: customer_360\n      using_ids:\n        - id: user_id\n")
+             "    feature_views:\n      name: customer_360\n      using_ids:\n        - id: user_id\n"
+             "        - id: user_main_id\n          name: customer_360_by_main_id\n")
     _rewrite(root / "models" / "profiles.yaml", "      feature_views:\n        - id: email\n          name: high_value_users_by_email",
              "      feature_views:\n        using_ids:\n          - id: email\n            name: high_value_users_by_email")
     _rewrite(root / "models" / "profiles.yaml", "}} >= 200", "}} >= 50")  # members in 5 days of sample
@@ -131,6 +132,8 @@ def test_feature_views_named_unnamed_and_written_as_pb_writes_them(project: Path
                                     "user_id_stitcher g ON g.user_main_id = c.user_main_id AND g.other_id_type = 'email'")
     assert members_emails[0][0] > 0
     assert _rows(project, "SELECT count(DISTINCT email) FROM high_value_users_by_email") == members_emails
+    # `id: user_main_id`, as public projects write it: the feature view under another name
+    assert sorted(_rows(project, "SELECT * FROM customer_360_by_main_id")) == sorted(_rows(project, "SELECT * FROM customer_360"))
 
 
 def test_input_vars_on_a_sql_template_model(project: Path) -> None:

@@ -99,7 +99,8 @@ def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]
             steps.append(_step(project, ("feature_views", view_name), "feature_view",
                                f"Features of {entity.name} keyed by {id_type}.", "features",
                                {features_key, id_graph_keys.get(entity.name, features_key)},
-                               checks=linkage_checks(project, entity.name, view_name, id_type)))
+                               checks=linkage_checks(project, entity.name, view_name,
+                                                     None if id_type == entity.main_id_column else id_type)))
         for m in project.models_of_type("feature_table_model"):
             assert isinstance(m, FeatureTableModel)
             if (project.feature_table_entity(m) or entity.name) == entity.name:
