@@ -21,17 +21,20 @@ def _copy(tmp_path: Path) -> Path:
     (shop / "data").mkdir()
     with duckdb.connect(str(shop / "data" / "profiles.duckdb")) as con:
         con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv_auto('{ORDERS}')")
+        con.execute("CREATE TABLE returns AS SELECT *, 'late' AS reason, 1 AS only_here FROM orders WHERE amount < 5")
     return shop
 
 
 def _expected() -> dict[str, tuple]:
     """Per person (named by a user id), computed from the rows alone: the one row with only an
-    email belongs to u2 (b@x.com is u2's), which the package's `email` id type makes visible."""
+    email belongs to u2 (b@x.com is u2's), which the package's `email` id type makes visible.
+    The union's rows are the orders and the returns (orders under 5) that carry a user id."""
     with duckdb.connect() as con:
         return {r[0]: r[1:] for r in con.execute(f"""
-            WITH r AS (SELECT coalesce(user_id, CASE email WHEN 'b@x.com' THEN 'u2' END) AS person, amount
+            WITH r AS (SELECT user_id, coalesce(user_id, CASE email WHEN 'b@x.com' THEN 'u2' END) AS person, amount
                        FROM read_csv_auto('{ORDERS}'))
-            SELECT person, count(*), max(amount), sum(amount), count(*) FILTER (WHERE amount >= 5)
+            SELECT person, count(*), max(amount), sum(amount), count(*) FILTER (WHERE amount >= 5),
+                   count(user_id) + count(user_id) FILTER (WHERE amount < 5)
             FROM r GROUP BY person""").fetchall()}
 
 
@@ -48,11 +51,15 @@ def test_local_and_vendored_packages_run_with_their_inputs_map_and_overrides(tmp
         rows = {r[0]: dict(zip(columns, r[1:], strict=True)) for r in cur.fetchall()}
         [(email_type_rows,)] = con.execute("SELECT count(*) FROM user_default_id_stitcher WHERE other_id_type = 'email'").fetchall()
     # the disabled var and the var over the nil-mapped input are gone; the rest of both packages is here
-    assert sorted(columns) == ["amount_sum", "n_big", "n_orders", "top_amount", "top_amount_doubled"]
+    assert sorted(columns) == ["amount_sum", "n_big", "n_money_rows", "n_orders", "top_amount", "top_amount_doubled"]
     assert email_type_rows == 2  # the package's id type joined the project's entity
-    for person, (n, top, total, big) in _expected().items():
+    with duckdb.connect(str(shop / "data" / "profiles.duckdb"), read_only=True) as con:
+        union_columns = [d[0] for d in con.execute("SELECT * FROM money_by_user LIMIT 0").description]
+    assert union_columns == ["user_id", "email", "timestamp", "amount"]  # what both inputs have
+    for person, (n, top, total, big, money) in _expected().items():
         got = rows[person]
-        assert (got["n_orders"], got["top_amount"], got["amount_sum"], got["n_big"] or 0) == (n, top, total, big), (person, got)
+        assert (got["n_orders"], got["top_amount"], got["amount_sum"], got["n_big"] or 0, got["n_money_rows"]) == \
+            (n, top, total, big, money), (person, got)
         assert got["top_amount_doubled"] == 2 * top  # the project's var reads the package's
 
 

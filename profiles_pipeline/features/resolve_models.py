@@ -68,14 +68,34 @@ def resolve_sql_models(
         relations = {ph: _deref(project, adapter, _renderer(r, m), path, defs, m, id_graphs or {})
                      for ph, path in rendered[name].derefs.items()}
         mat = m.model_spec.materialization
+        query = (common_column_union(adapter, m, list(relations.values())) if m.model_spec.union_inputs
+                 else replace_derefs(rendered[name].tree, relations))
         defs[name] = SqlModelDef(
             name=name,
-            query=replace_derefs(rendered[name].tree, relations),
+            query=query,
             output_type="ephemeral" if inline else (mat.output_type if mat and mat.output_type else "ephemeral"),
             deps=deps[name],
             location=m.location,
         )
     return defs
+
+
+def common_column_union(adapter: WarehouseAdapter, m: SqlTemplateModel, relations: list[exp.Expression]) -> exp.Expression:
+    """pb's common_column_union: the relations' rows over the columns every one of them has (by
+    name, case-insensitively, in the first one's order), as its Python model computes it."""
+    names = []
+    for relation in relations:
+        columns, _ = adapter.fetch_with_columns(exp.select("*").from_(_as_from(relation)).limit(0))
+        names.append(columns)
+    shared = [c for c in names[0] if all(c.casefold() in {x.casefold() for x in other} for other in names[1:])]
+    if not shared:
+        raise UserError(f"{m.location}: common_column_union {m.name}: its inputs "
+                        f"({', '.join(m.model_spec.union_inputs or [])}) have no column in common")
+    selects = [exp.select(*(exp.column(c, quoted=True) for c in shared)).from_(_as_from(r)) for r in relations]
+    query = selects[0]
+    for select in selects[1:]:
+        query = exp.union(query, select, distinct=False)
+    return query
 
 
 def _renderer(r: SnippetRenderer, m: SqlTemplateModel) -> SnippetRenderer:

@@ -23,7 +23,7 @@ def _adapter(target: Any) -> TypeAdapter:
 
 #: pb model types implemented in Python (pb's `python_model`, and the types Python packages listed
 #: in `python_requirements` register, e.g. profiles_rudderstack_pysql's `py_sql_model`).
-PYTHON_MODEL_TYPES = {"python_model", "py_sql_model", "common_column_union", "llm_email_gen", "llm_prompt_response",
+PYTHON_MODEL_TYPES = {"python_model", "py_sql_model", "llm_email_gen", "llm_prompt_response",
                       "training_model", "prediction_model"}
 
 

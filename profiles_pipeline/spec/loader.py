@@ -10,7 +10,7 @@ from profiles_pipeline.errors import Location, Problem
 from profiles_pipeline.spec.binding import validate_item
 from profiles_pipeline.spec.hints import did_you_mean
 from profiles_pipeline.spec.input_models import Input
-from profiles_pipeline.spec.model_types import ModelDef
+from profiles_pipeline.spec.model_types import ModelDef, common_column_union_as_sql_template
 from profiles_pipeline.spec.packages import apply_entry, merge_definitions, package_entries
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.spec.project_models import Entity, IdType, ProjectConfig
@@ -203,6 +203,7 @@ def _read_model_file(root: Path, rel: str, project: Project, loaded: Loaded) -> 
                 _read_var_group(inline, rel, ("models", i, "model_spec"), project, loaded)
             if key == "models":
                 _read_inline_macros(item, rel, i, project, loaded)
+                common_column_union_as_sql_template(item)
             obj, problems = validate_item(SECTIONS[key], item, rel, (key, i))
             loaded.problems.extend(problems)
             if obj is None:

@@ -55,11 +55,34 @@ class SqlTemplateSpec(SpecModel):
     time_grain: TimeGrain | None = Field(default=None, description="pb's time grain: the model is built as of "
                                          "the grain's last boundary (features/grains.py)")
 
+    union_inputs: list[str] | None = Field(
+        default=None, min_length=1, description="set from pb's `common_column_union` (its `inputs:`): the "
+        "rows of these inputs over the columns they all have (features/resolve_models.py)")
+
     @model_validator(mode="after")
     def _one_sql(self) -> SqlTemplateSpec:
+        if self.union_inputs is not None:
+            self.single_sql = union_sql(self.union_inputs)
         if (self.single_sql is None) == (self.multi_sql is None):
             raise ValueError("a sql_template needs exactly one of single_sql or multi_sql")
         return self
+
+
+def union_sql(inputs: list[str]) -> str:
+    """The single_sql of a common_column_union: every input's rows (their common columns are
+    chosen when the warehouse is known); the DeRefs make the inputs its dependencies."""
+    return " UNION ALL ".join(f'SELECT * FROM {{{{ this.DeRef("{path}") }}}}' for path in inputs)
+
+
+def common_column_union_as_sql_template(item: Any) -> None:
+    """pb's `common_column_union` (a model type its Python package registers) read as the
+    sql_template it amounts to: `model_spec.inputs` becomes `union_inputs`. In place, so file
+    lines stay."""
+    if isinstance(item, dict) and item.get("model_type") == "common_column_union":
+        item["model_type"] = "sql_template"
+        spec = item.get("model_spec")
+        if isinstance(spec, dict) and "inputs" in spec:
+            spec["union_inputs"] = spec.pop("inputs")
 
 
 class CohortFilter(SpecModel):

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from profiles_pipeline.errors import Location, Problem
+from profiles_pipeline.spec.model_types import union_sql
 from profiles_pipeline.spec.project import Project
 
 REMOTE_SCHEMES = ("http://", "https://", "git@", "git://", "ssh://")
@@ -107,6 +108,10 @@ def apply_entry(entry: PackageEntry, package: Project, project: Project, where: 
         edges = getattr(spec, "edge_sources", None)
         if edges:
             spec.edge_sources = [e for e in edges if _input_name(e.from_) not in dropped_inputs]
+        union = getattr(spec, "union_inputs", None)
+        if union and (kept := [p for p in union if _input_name(p) not in dropped_inputs]) != union:
+            # a common_column_union unions the inputs the project has (pb leaves out nil ones)
+            spec.union_inputs, spec.single_sql = kept, union_sql(kept)
     return problems
 
 
