@@ -83,11 +83,9 @@ def resolve_sql_models(
 def common_column_union(adapter: WarehouseAdapter, m: SqlTemplateModel, relations: list[exp.Expression]) -> exp.Expression:
     """pb's common_column_union: the relations' rows over the columns every one of them has (by
     name, case-insensitively, in the first one's order), as its Python model computes it."""
-    names = []
-    for relation in relations:
-        columns, _ = adapter.fetch_with_columns(exp.select("*").from_(_as_from(relation)).limit(0))
-        names.append(columns)
-    shared = [c for c in names[0] if all(c.casefold() in {x.casefold() for x in other} for other in names[1:])]
+    first, *others = [adapter.fetch_with_columns(exp.select("*").from_(_as_from(r)).limit(0))[0] for r in relations]
+    other_names = [{c.casefold() for c in columns} for columns in others]
+    shared = [c for c in first if all(c.casefold() in names for names in other_names)]
     if not shared:
         raise UserError(f"{m.location}: common_column_union {m.name}: its inputs "
                         f"({', '.join(m.model_spec.union_inputs or [])}) have no column in common")

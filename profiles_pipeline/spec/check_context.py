@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from profiles_pipeline.errors import Location, Problem
 from profiles_pipeline.spec.hints import did_you_mean
 from profiles_pipeline.spec.model_types import EntityCohortModel, IdStitcherModel
-from profiles_pipeline.spec.packages import missing_packages
+from profiles_pipeline.spec.packages import missing_packages, package_entries
 from profiles_pipeline.spec.project import AnyVar, Project
 from profiles_pipeline.spec.references import Reference, find_references, template_context
 from profiles_pipeline.templating import TemplateContext, TemplateError
@@ -58,11 +59,15 @@ class CheckContext:
             hint = f"{hint}; it may come from package {', '.join(missing)}, which is not on this machine (see its error)"
         self.add(where, f"unknown {what} '{name}'", hint, f"unknown_{code}")
 
-    @property
+    @cached_property
     def missing_packages(self) -> list[str]:
         """Names of the listed packages that are not on this machine (their models, inputs and
-        id types are not here)."""
+        id types are not here); looked up once per validation."""
         return [p.name for p in missing_packages(self.project)]
+
+    @cached_property
+    def listed_packages(self) -> set[str]:
+        return {p.name for p in package_entries(self.project)}
 
     @property
     def id_type_names(self) -> set[str]:

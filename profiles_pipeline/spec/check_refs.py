@@ -3,6 +3,7 @@ feature tables and propensity inputs; stitchers that would have no edges."""
 
 from __future__ import annotations
 
+from profiles_pipeline.errors import Location
 from profiles_pipeline.spec.check_context import CheckContext
 from profiles_pipeline.spec.hints import did_you_mean
 from profiles_pipeline.spec.model_types import (
@@ -11,7 +12,7 @@ from profiles_pipeline.spec.model_types import (
     IdStitcherModel,
     PropensityModel,
 )
-from profiles_pipeline.spec.packages import missing_packages, package_entries
+from profiles_pipeline.spec.packages import missing_packages
 from profiles_pipeline.spec.project import package_local_path
 from profiles_pipeline.spec.snippets import Snippet, project_snippets
 
@@ -142,14 +143,14 @@ def _propensity(ctx: CheckContext, model: PropensityModel) -> None:
             ctx.add(where, f"'{path}' is not a var path", "write entity/<entity>/<var_name>", "bad_path")
 
 
-def _in_package(ctx: CheckContext, where, path: str) -> str | None:
+def _in_package(ctx: CheckContext, where: Location, path: str) -> str | None:
     """A path into `packages/<name>/...` as the bare path to check (the package's items are the
     project's); None when there is nothing to check: the package is missing (its own error says
     so) or not listed (reported here)."""
     parts = path.strip().strip("/").split("/")
     if parts[0] != "packages":
         return path
-    listed = {p.name for p in package_entries(ctx.project)}
+    listed = ctx.listed_packages
     name = parts[1] if len(parts) > 2 else ""
     if name not in listed:
         ctx.add(where, f"'{path}' names package '{name}', which pb_project.yaml does not list",

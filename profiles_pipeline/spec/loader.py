@@ -61,18 +61,19 @@ def read_project(path: str | Path) -> Loaded:
     project = Project(root=root.resolve(), config=config, files=[doc.rel_path])  # type: ignore[union-attr]
     for rel in _model_files(root, config, doc, loaded):  # type: ignore[arg-type]
         _read_model_file(root, rel, project, loaded)
-    _read_packages(project, doc, loaded, seen={project.root})  # type: ignore[arg-type]
+    _read_packages(project, doc, loaded, project.root, seen={project.root})  # type: ignore[arg-type]
     loaded.project = project
     return loaded
 
 
-def _read_packages(project: Project, doc: YamlDoc, loaded: Loaded, seen: set[Path]) -> None:
-    """Read each package found on this machine (spec/packages.py says where) into `project`:
-    its files are named relative to the project, so messages point into `packages/<name>/...`.
-    Items the project itself declares win over the package's of the same name."""
+def _read_packages(project: Project, doc: YamlDoc, loaded: Loaded, base: Path, seen: set[Path]) -> None:
+    """Read each package `doc` lists and this machine has (spec/packages.py says where, from
+    `base`: the folder of the pb_project.yaml listing it) into `project`. Files are named relative
+    to the project, so messages point into `packages/<name>/...`. Items the project itself
+    declares win over the package's of the same name."""
     packages_node = doc.root.get("packages")
     for entry in package_entries(project):
-        folder = entry.folder(project.root)
+        folder = entry.folder(base)
         if folder is None or folder in seen:
             continue
         seen.add(folder)
@@ -88,7 +89,7 @@ def _read_packages(project: Project, doc: YamlDoc, loaded: Loaded, seen: set[Pat
         package = Project(root=project.root, config=config, files=[pkg_doc.rel_path])  # type: ignore[union-attr]
         for rel in _model_files(folder, config, pkg_doc, loaded):  # type: ignore[arg-type]
             _read_model_file(project.root, f"{prefix}/{rel}", package, loaded)
-        _read_packages(package, pkg_doc, loaded, seen)  # type: ignore[arg-type]
+        _read_packages(package, pkg_doc, loaded, folder, seen)  # type: ignore[arg-type]
         line = child_line(packages_node, entry.index) if isinstance(packages_node, list) else None
         loaded.problems.extend(apply_entry(entry, package, project, Location(doc.rel_path, line, f"packages[{entry.index}]")))
         merge_definitions(package, project)

@@ -44,14 +44,15 @@ class PackageEntry:
     def is_remote(self) -> bool:
         return self.url.startswith(REMOTE_SCHEMES)
 
-    def folder(self, project_root: Path) -> Path | None:
-        """Where the package's pb_project.yaml lives, or None when it is not on this machine."""
+    def folder(self, base: Path) -> Path | None:
+        """Where the package's pb_project.yaml lives, or None when it is not on this machine;
+        `base`: the folder of the pb_project.yaml that lists the package."""
         if self.is_remote:
-            candidate = project_root / "packages" / self.name
+            candidate = base / "packages" / self.name
         elif self.url.startswith("file://"):
             candidate = Path(unquote(urlparse(self.url).path))
         else:
-            candidate = project_root / self.url
+            candidate = base / self.url
         return candidate.resolve() if _has_project_file(candidate) else None
 
 
