@@ -2,6 +2,8 @@
 
     python bench/stitch.py                         # quick: 200k people, 300k edges
     python bench/stitch.py --people 4000000 --edges 6000000
+    python bench/stitch.py --unique-user-id         # the same with our cluster rule (user_id unique)
+    python bench/stitch.py --quality 2000 30        # precision/recall/ceiling per setting, on sample data
 
 Identity-like graph with string ids: half the people have a user id linked to an email; every
 other edge links a fresh anonymous id to a random person's user id (so some people have several
@@ -48,9 +50,14 @@ def make_events(
     )
 
 
-def plan() -> StitcherPlan:
+def plan(unique_user_id: bool = False) -> StitcherPlan:
+    """The bench graph's stitcher; `unique_user_id` adds our cluster rule (a profile holds one user id)."""
+    from profiles_pipeline.identity import IdTypeRules
+
     ids = (IdSelect("anon", "anonymous_id"), IdSelect("uid", "user_id"), IdSelect("email", "email"))
-    return StitcherPlan(name="bench_ids", entity="user", edge_sources=(EdgeSource("ev", "SELECT * FROM ev", "ts", ids),))
+    rules = {"user_id": IdTypeRules("user_id", cluster_limit=1)} if unique_user_id else {}
+    return StitcherPlan(name="bench_ids", entity="user", edge_sources=(EdgeSource("ev", "SELECT * FROM ev", "ts", ids),),
+                        id_types=rules)
 
 
 def scipy_components(adapter, p: StitcherPlan) -> tuple[float, int]:
@@ -106,6 +113,8 @@ def main() -> None:
                     help="leave DuckDB's preserve_insertion_order on (default: off, as the stitcher needs no order)")
     ap.add_argument("--profile", type=int, default=0, metavar="N",
                     help="print the N slowest statements of each stitch")
+    ap.add_argument("--unique-user-id", action="store_true",
+                    help="stitch with our cluster rule user_id unique (the shared anonymous ids then conflict)")
     ap.add_argument("--quality", nargs=2, type=int, metavar=("USERS", "DAYS"),
                     help="instead: precision/recall on a generated sample landing zone")
     args = ap.parse_args()
@@ -113,7 +122,7 @@ def main() -> None:
         quality(*args.quality, Path(tempfile.mkdtemp()) / "landing")
         return
     db = args.db or str(Path(tempfile.mkdtemp()) / "bench.duckdb")
-    p = plan()
+    p = plan(args.unique_user_id)
     with DuckDBAdapter(db) as adapter:
         adapter.execute(f"SET threads = {args.threads}")
         if not args.keep_insertion_order:  # the stitcher never relies on unordered row order
@@ -163,10 +172,13 @@ def main() -> None:
 
 
 def quality(users: int, days: int, out: Path) -> None:
-    """Precision/recall against the sample data's ground truth, with and without filters and guards."""
+    """Precision, recall and the recall ceiling against the sample data's ground truth, for each
+    setting a user might run with, and the full stitch time of each."""
     from datetime import date
 
     from profiles_pipeline.identity import IdFilter, IdTypeRules, cluster_quality
+    from profiles_pipeline.identity.quality import recall_ceiling
+    from profiles_pipeline.pipeline.stitch_quality import scored_truth_sql
     from profiles_pipeline.sample_data.api import generate
 
     if not out.exists():
@@ -182,29 +194,37 @@ def quality(users: int, days: int, out: Path) -> None:
     filters = {t: tuple(IdFilter("exclude", value=v) for v in junk) for t in ("anonymous_id", "user_id", "email")}
     filters["email"] += (IdFilter("include", regex=r"[A-Za-z0-9+_.-]+@(.+)"),)
     limits = {"anonymous_id": {"user_id": 1, "email": 1}, "email": {"user_id": 1}, "user_id": {"email": 2}}
-    variants = {
-        "no filters, no guards": (10**9, {}),
-        "filters only": (10**9, {t: IdTypeRules(t, filters=f) for t, f in filters.items()}),
-        "guards only": (100, {t: IdTypeRules(t, maximum_edges=limits.get(t, {})) for t in filters}),
-        "filters + guards": (100, {t: IdTypeRules(t, filters=f, maximum_edges=limits.get(t, {})) for t, f in filters.items()}),
+
+    def rules(*, pb_guards: bool, ours: bool, with_filters: bool = True) -> dict:
+        return {t: IdTypeRules(t, filters=f if with_filters else (),
+                               maximum_edges=limits.get(t, {}) if pb_guards else {},
+                               hub_threshold=20 if ours and t == "anonymous_id" else None,
+                               cluster_limit=1 if ours and t == "user_id" else None)
+                for t, f in filters.items()}
+
+    variants = {  # name: (default hub threshold, id type rules)
+        "nothing": (10**9, rules(pb_guards=False, ours=False, with_filters=False)),
+        "filters": (10**9, rules(pb_guards=False, ours=False)),
+        "filters + pb guards": (100, rules(pb_guards=True, ours=False)),
+        "filters + our rules": (100, rules(pb_guards=False, ours=True)),
+        "filters + pb guards + our rules": (100, rules(pb_guards=True, ours=True)),
     }
-    # A shared or junk id (person __kiosk__ etc.) belongs to nobody: score it as its own person.
-    truth = (
-        "SELECT id_value, id_type, CASE WHEN starts_with(person_id, '__') THEN person_id || ':' || id_type "
-        f"|| ':' || id_value ELSE person_id END AS person_id FROM read_parquet('{out}/_ground_truth/ground_truth.parquet')"
-    )
+    truth = scored_truth_sql(f"read_parquet('{out}/_ground_truth/ground_truth.parquet')")
     start = date(2026, 1, 1)
     end = datetime.combine(start + timedelta(days=days), datetime.min.time())
-    for name, (hub, rules) in variants.items():
-        p = StitcherPlan(name="q", entity="user", edge_sources=tuple(sources), id_types=rules, hub_threshold_default=hub)
+    print(f"sample: {users:,} people, {days} days (seed 7); our rules = user_id unique, anonymous_id hub_threshold 20")
+    print(f"| {'setting':<31} | B-cubed P | B-cubed R | ceiling | R/ceiling | pairwise P | clusters | stitch s |")
+    print(f"|{'-' * 33}|----------:|----------:|--------:|----------:|-----------:|---------:|---------:|")
+    for name, (hub, id_rules) in variants.items():
+        p = StitcherPlan(name="q", entity="user", edge_sources=tuple(sources), id_types=id_rules, hub_threshold_default=hub)
         with DuckDBAdapter(":memory:") as adapter:
             for d in range(days):
                 extract_edges(adapter, p, start + timedelta(days=d))
             r = stitch(adapter, p, end_time=end, run_id="q")
             q = cluster_quality(adapter, p, truth)
-        print(f"{name:>22}: pairwise P={q.pairwise_precision:.3f} R={q.pairwise_recall:.3f} | "
-              f"B-cubed P={q.bcubed_precision:.3f} R={q.bcubed_recall:.3f} | {r.report.clusters} clusters, "
-              f"largest {r.report.largest[0].size}, hubs {r.report.hubs}, maximum_edges drops {r.report.edges_dropped_maximum_edges}")
+            ceiling = recall_ceiling(adapter, p, truth)
+        print(f"| {name:<31} | {q.bcubed_precision:9.3f} | {q.bcubed_recall:9.3f} | {ceiling:7.3f} | "
+              f"{q.bcubed_recall / ceiling:9.1%} | {q.pairwise_precision:10.3f} | {r.report.clusters:8,} | {r.seconds:8.2f} |")
 
 
 if __name__ == "__main__":

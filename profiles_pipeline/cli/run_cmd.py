@@ -206,7 +206,9 @@ def _headline(loaded, result, scope) -> str:
                 lines.append(f"  stitching vs the sample's ground truth: pairwise precision "
                              f"{m['ground_truth/pairwise_precision']:.3f}, recall "
                              f"{m['ground_truth/pairwise_recall']:.3f} (B-cubed "
-                             f"{m['ground_truth/bcubed_precision']:.3f} / {m['ground_truth/bcubed_recall']:.3f})")
+                             f"{m['ground_truth/bcubed_precision']:.3f} / {m['ground_truth/bcubed_recall']:.3f}; "
+                             f"recall ceiling {m['ground_truth/bcubed_recall_ceiling']:.3f}, so "
+                             f"{m['ground_truth/bcubed_recall_vs_ceiling']:.1%} of what the edges allow)")
             for label, path in s.metadata.items():
                 if label == "id stitcher report":
                     lines.append(f"  id stitcher report: {path}")
@@ -217,6 +219,8 @@ def _headline(loaded, result, scope) -> str:
                          f"({entity.name}_feature_view)")
     if result.checks_failed:
         lines.append(f"  [yellow]checks that failed[/]: {'; '.join(result.checks_failed)}")
+    for check, said in result.checks_warned.items():
+        lines.append(f"  [yellow]warning[/] {escape(check)}: {escape(said)}")
     lines.append(f"  warehouse: {loaded.warehouse_location}")
     lines.append(f"  look at it: profiles show models -p {loaded.project.root}   |   "
                  f"Dagster UI: profiles ui -p {loaded.project.root} (then http://127.0.0.1:3000)")

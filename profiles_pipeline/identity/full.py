@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from profiles_pipeline.identity.assign import assigned_nodes_sql, main_ids_sql
+from profiles_pipeline.identity.cluster_rules import refuse_links
 from profiles_pipeline.identity.components import ComponentsResult, connected_components
 from profiles_pipeline.identity.guards import (
     degree_sql,
@@ -20,6 +21,7 @@ from profiles_pipeline.identity.guards import (
 from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.sqlbits import date_lit, lit, ts_lit
 from profiles_pipeline.identity.tables import StitcherTables
+from profiles_pipeline.identity.temporal import kept_intervals
 
 
 def links_with_guards_sql(plan: StitcherPlan, links: str, names: str, degrees: str, run_id: str) -> str:
@@ -45,6 +47,24 @@ def links_with_guards_sql(plan: StitcherPlan, links: str, names: str, degrees: s
         f"(l.n1 NOT IN {hubs} AND l.n2 NOT IN {hubs} AND {free}) AS kept, {lit(run_id)} AS decided_run_id "
         f"FROM {links} AS l{joins}"
     )
+
+
+def apply_cluster_rules(adapter, plan: StitcherPlan, t: StitcherTables, nodes: str, links: str, judged: str) -> int:
+    """Un-keep the links of `judged` (the guarded links) that the cluster rules refuse, with the
+    rule as their reason. Decided over every link the guards keep at some time (`cluster_rules`)."""
+    w = t.work
+    kept_intervals(adapter, plan, nodes, links, w("ki"), lambda what: w(f"ki{what}"))
+    refused = refuse_links(adapter, plan, nodes, w("ki"), w("refused"), lambda what: w(f"ki{what}"))
+    if refused:
+        adapter.execute(
+            f"CREATE OR REPLACE TABLE {w('judged')} AS SELECT l.n1, l.n2, l.source, l.first_seen_at, "
+            "COALESCE(l.drop1, r.reason) AS drop1, l.drop2, l.kept AND r.n1 IS NULL AS kept, l.decided_run_id "
+            f"FROM {judged} AS l LEFT JOIN {w('refused')} AS r ON l.n1 = r.n1 AND l.n2 = r.n2"
+        )
+        adapter.swap_in(w("judged"), judged)
+    for name in ("ki", "refused"):
+        adapter.execute(f"DROP TABLE IF EXISTS {w(name)}")
+    return refused
 
 
 def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -> ComponentsResult:
@@ -81,6 +101,8 @@ def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -
     )
     n0, deg = w("n0"), w("deg")
     adapter.execute(f"CREATE OR REPLACE TABLE {w('links')} AS {links_with_guards_sql(plan, w('l2'), n0, deg, run_id)}")
+    if plan.cluster_limits():
+        apply_cluster_rules(adapter, plan, t, n0, w("l2"), w("links"))
     cc = connected_components(adapter, f"SELECT n1 AS a, n2 AS b FROM {w('links')} WHERE kept", w("labels"), w("cc"))
     nodes = (
         "SELECT n.node, n.id_value, n.id_type, n.first_seen_at, COALESCE(d.degree, 0) AS degree, "

@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 
 from sqlglot import exp
 
+from profiles_pipeline.identity.cluster_rules import refuse_links
 from profiles_pipeline.identity.components import connected_components
 from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.tables import StitcherTables
@@ -88,6 +89,10 @@ def build_history(adapter, plan: StitcherPlan, cps: Checkpoints, out: str) -> Hi
       WHERE r.first_seen_at <= :t_end AND r.day >= :since AND NOT (r.id1 = r.id2 AND r.id1_type = r.id2_type)
       GROUP BY LEAST(a.node, b.node), GREATEST(a.node, b.node)""", tab, t_end=cps.last, since=_since(plan))
     kept_intervals(adapter, plan, w("n"), w("l"), w("k0"), w)
+    if refuse_links(adapter, plan, w("n"), w("k0"), w("rf"), w):
+        run(adapter, f"""{_TEMP} out AS SELECT * FROM k0 WHERE NOT EXISTS (
+            SELECT 1 FROM rf WHERE rf.n1 = k0.n1 AND rf.n2 = k0.n2)""", {"out": w("k1"), "k0": w("k0"), "rf": w("rf")})
+        run(adapter, f"{_TEMP} out AS SELECT * FROM k1", {"out": w("k0"), "k1": w("k1")})
     run(adapter, f"""{_TEMP} kept AS SELECT n1, n2, sb, eb FROM (
         SELECT n1, n2, GREATEST(1, DATE_DIFF('day', :d1, CAST(kept_from AS DATE)) + 1) AS sb,
                CASE WHEN kept_until IS NULL THEN NULL ELSE GREATEST(1, DATE_DIFF('day', :d1, CAST(kept_until AS DATE)) + 1) END AS eb

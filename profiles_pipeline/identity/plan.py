@@ -20,6 +20,10 @@ from profiles_pipeline.errors import UserError
 DEFAULT_HUB_THRESHOLD = 100
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Id type names that usually mean one value per person: an account key, not a device or cookie.
+_UNIQUE_LOOKING = re.compile(
+    r"^(user|customer|account|member|client|player|patient|subscriber|crm|external|shopify_customer|"
+    r"stripe_customer|salesforce|hubspot_contact)_?id$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,11 @@ class IdTypeRules:
     junk_values: tuple[str, ...] = ()
     #: drop values holding a control character
     drop_control_characters: bool = False
+    #: the most values of this type one cluster may hold (1: unique); None: no limit
+    cluster_limit: int | None = None
+    #: links of a lower number are decided first when cluster rules conflict at one instant;
+    #: None: after those with a number (unique types first, then limited ones, then the rest)
+    priority: int | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,16 @@ class StitcherPlan:
         own = self.rules(id_type).hub_threshold
         return int(own) if own is not None else int(self.hub_threshold_default)
 
+    def cluster_limits(self) -> dict[str, int]:
+        """{id type: the most values of it one cluster may hold}, for the types that set one."""
+        return {t: int(r.cluster_limit) for t, r in sorted(self.id_types.items()) if r.cluster_limit is not None}
+
+    def priority_rank(self, id_type: str) -> tuple[int, int]:
+        """Sort key of an id type when links compete: its priority, then unique, limited, the rest."""
+        rules = self.rules(id_type)
+        kind = 0 if rules.cluster_limit == 1 else 1 if rules.cluster_limit is not None else 2
+        return (rules.priority if rules.priority is not None else 1_000_000, kind)
+
     def all_id_types(self) -> list[str]:
         seen = {i.type for s in self.edge_sources for i in s.ids} | set(self.id_types)
         return sorted(seen)
@@ -141,6 +160,8 @@ class StitcherPlan:
             t: {"max": dict(sorted(self.rules(t).maximum_edges.items())), "hub": self.hub_threshold(t)}
             for t in self.all_id_types()
         }
+        if self.cluster_limits():  # only then, so a stored graph without rules keeps its fingerprint
+            rules["__cluster"] = {t: [self.rules(t).cluster_limit, self.priority_rank(t)] for t in self.all_id_types()}
         rules["__since"] = str(self.since) if self.since else None  # another begin_time: rebuild
         return hashlib.sha1(json.dumps(rules, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -154,3 +175,10 @@ class StitcherPlan:
                      for t in self.all_id_types()},
         }
         return hashlib.sha1(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def unique_looking(plan: StitcherPlan) -> list[str]:
+    """The plan's id types whose name says one value per person (user_id, customer_id, ...) but
+    that set no cluster rule: pb lets a profile hold several, which is usually over-stitching."""
+    return [t for t in plan.all_id_types()
+            if _UNIQUE_LOOKING.match(t) and plan.rules(t).cluster_limit is None and t != plan.main_id_type]

@@ -1,10 +1,13 @@
-"""Cluster quality against a ground truth (id_value, id_type, person_id): pairwise and B-cubed."""
+"""Cluster quality against a ground truth (id_value, id_type, person_id): pairwise and B-cubed, and
+the recall ceiling: what the edges allow at best."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from profiles_pipeline.identity.components import connected_components
 from profiles_pipeline.identity.plan import StitcherPlan
+from profiles_pipeline.identity.tables import StitcherTables
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,38 @@ def cluster_quality(adapter, plan: StitcherPlan, truth_sql: str) -> Quality:
     Pairwise: of the id pairs put together, the share that belong together (precision), and of
     those that belong together, the share put together (recall). B-cubed: the same per id, averaged.
     """
+    assigned = f"SELECT other_id AS id_value, other_id_type AS id_type, {plan.main_id_column} AS c FROM {plan.name}"
+    return _scores(adapter, assigned, truth_sql)
+
+
+def recall_ceiling(adapter, plan: StitcherPlan, truth_sql: str) -> float:
+    """The B-cubed recall of the best clustering the edges allow: connected components of the
+    edges whose two ids belong to the same person. No stitcher can do better, since ids that
+    no chain of same-person edges links cannot be told to belong together."""
+    t = StitcherTables.of(plan)
+    w = t.work
+    truth = f"SELECT CAST(id_value AS VARCHAR) AS id_value, id_type, person_id FROM ({truth_sql}) AS _t"
+    adapter.execute(
+        f"CREATE OR REPLACE TEMP TABLE {w('qs')} AS SELECT a.node AS a, b.node AS b FROM {t.links} AS l "
+        f"JOIN {t.nodes} AS a ON a.node = l.n1 JOIN {t.nodes} AS b ON b.node = l.n2 "
+        f"JOIN ({truth}) AS ta ON ta.id_value = a.id_value AND ta.id_type = a.id_type "
+        f"JOIN ({truth}) AS tb ON tb.id_value = b.id_value AND tb.id_type = b.id_type WHERE ta.person_id = tb.person_id"
+    )
+    connected_components(adapter, f"SELECT a, b FROM {w('qs')}", w("ql"), w("qcc"), temp=True)
+    assigned = (f"SELECT n.id_value, n.id_type, COALESCE(l.label, n.node) AS c FROM {t.nodes} AS n "
+                f"LEFT JOIN {w('ql')} AS l ON l.node = n.node")
+    ceiling = _scores(adapter, assigned, truth_sql).bcubed_recall
+    for name in ("qs", "ql"):
+        adapter.execute(f"DROP TABLE IF EXISTS {w(name)}")
+    return ceiling
+
+
+def _scores(adapter, assigned_sql: str, truth_sql: str) -> Quality:
+    """Scores of a clustering `assigned_sql` (id_value, id_type, c) against `truth_sql`."""
     cells = (
-        f"SELECT g.{plan.main_id_column} AS c, t.person_id AS p, COUNT(*) AS n FROM {plan.name} AS g "
-        f"JOIN ({truth_sql}) AS t ON g.other_id = CAST(t.id_value AS VARCHAR) AND g.other_id_type = t.id_type "
-        f"GROUP BY g.{plan.main_id_column}, t.person_id"
+        "SELECT g.c AS c, t.person_id AS p, COUNT(*) AS n "
+        f"FROM ({assigned_sql}) AS g JOIN ({truth_sql}) AS t "
+        "ON g.id_value = CAST(t.id_value AS VARCHAR) AND g.id_type = t.id_type GROUP BY g.c, t.person_id"
     )
     row = adapter.fetch(
         f"WITH cells AS ({cells}), cs AS (SELECT c, SUM(n) AS n FROM cells GROUP BY c), "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from profiles_pipeline.identity.plan import StitcherPlan
+from profiles_pipeline.identity.plan import StitcherPlan, unique_looking
 from profiles_pipeline.identity.tables import StitcherTables
 
 #: Upper bounds of the cluster size histogram bins (the last bin is open).
@@ -41,6 +41,16 @@ class StitchReport:
     converged: bool = True
     passes: int = 0
     seconds: float = 0.0
+    #: links refused by a cluster rule (`unique`, `max_per_cluster`)
+    edges_refused_cluster_rules: int = 0
+    #: id types that look unique (user_id, customer_id, ...) but set no cluster rule: how many
+    #: clusters hold more than one value of each (pb's semantics allow it; the key below forbids it)
+    several_values_of_unique_looking: dict[str, int] = field(default_factory=dict)
+
+    def hints(self) -> list[str]:
+        """What the figures suggest changing, one line each."""
+        return [f"{n:,} profiles hold more than one {t}; if a person has one {t}, declare `unique: true` "
+                f"on id type {t} in pb_project.yaml" for t, n in sorted(self.several_values_of_unique_looking.items()) if n]
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -64,6 +74,22 @@ def histogram(size_counts: dict[int, int]) -> list[tuple[str, int]]:
     return [(_bin_label(i), n) for i, n in enumerate(bins)]
 
 
+_BY_CLUSTER_RULE = "(drop1 LIKE 'unique %' OR drop1 LIKE 'max_per_cluster %')"
+_BY_MAXIMUM_EDGES = f"((drop1 IS NOT NULL OR drop2 IS NOT NULL) AND NOT COALESCE({_BY_CLUSTER_RULE}, FALSE))"
+
+
+def several_values(adapter, plan: StitcherPlan, id_types: list[str]) -> dict[str, int]:
+    """{id type: clusters holding more than one value of it}, for `id_types`."""
+    if not id_types:
+        return {}
+    t = StitcherTables.of(plan)
+    listed = ", ".join("'" + x.replace("'", "''") + "'" for x in id_types)
+    found = dict(adapter.fetch(
+        f"SELECT id_type, COUNT(*) FROM (SELECT comp, id_type FROM {t.nodes} WHERE id_type IN ({listed}) "
+        "GROUP BY comp, id_type HAVING COUNT(*) > 1) AS s GROUP BY id_type"))
+    return {x: int(found.get(x, 0)) for x in sorted(id_types)}
+
+
 def build_report(adapter, plan: StitcherPlan, *, passes: int = 0, converged: bool = True, seconds: float = 0.0, top: int = 10) -> StitchReport:
     """Read the stores and the graph of `plan`'s stitcher and summarise them."""
     t = StitcherTables.of(plan)
@@ -78,8 +104,9 @@ def build_report(adapter, plan: StitcherPlan, *, passes: int = 0, converged: boo
     )[0]
     links = adapter.fetch(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN kept THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN (drop1 IS NOT NULL OR drop2 IS NOT NULL) THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN NOT kept AND drop1 IS NULL AND drop2 IS NULL THEN 1 ELSE 0 END), 0) FROM {t.links}"
+        f"COALESCE(SUM(CASE WHEN {_BY_MAXIMUM_EDGES} THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN NOT kept AND drop1 IS NULL AND drop2 IS NULL THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN {_BY_CLUSTER_RULE} THEN 1 ELSE 0 END), 0) FROM {t.links}"
     )[0]
     hubs = dict(adapter.fetch(f"SELECT id_type, COUNT(*) FROM {t.nodes} WHERE hub GROUP BY id_type ORDER BY id_type"))
     ids_by_type = dict(adapter.fetch(f"SELECT id_type, COUNT(*) FROM {t.nodes} GROUP BY id_type ORDER BY id_type"))
@@ -124,4 +151,6 @@ def build_report(adapter, plan: StitcherPlan, *, passes: int = 0, converged: boo
         converged=converged,
         passes=passes,
         seconds=round(seconds, 3),
+        edges_refused_cluster_rules=int(links[4]),
+        several_values_of_unique_looking=several_values(adapter, plan, unique_looking(plan)),
     )

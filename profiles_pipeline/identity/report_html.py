@@ -37,7 +37,8 @@ def histogram_svg(bins: list[tuple[str, int]], width: int = 640, height: int = 2
     return "".join(parts)
 
 
-def render_report_html(report: StitchReport, title: str | None = None) -> str:
+def render_report_html(report: StitchReport, title: str | None = None, quality: dict | None = None) -> str:
+    """The report as one self-contained page; `quality` (ground-truth figures) adds a section."""
     r = report
     title = title or f"Id stitcher report: {r.stitcher}"
     status = "converged" if r.converged else '<span class="bad">NOT converged</span>'
@@ -49,6 +50,7 @@ def render_report_html(report: StitchReport, title: str | None = None) -> str:
             ["edge occurrences before / after filters", f"{r.edge_occurrences_before_filters} / {r.edge_occurrences_after_filters}"],
             ["distinct edges", r.edges], ["edges used", r.edges_kept],
             ["edges dropped: hub endpoint", r.edges_dropped_hub], ["edges dropped: maximum_edges", r.edges_dropped_maximum_edges],
+            ["edges refused: cluster rules (unique, max_per_cluster)", r.edges_refused_cluster_rules],
             ["clusters", r.clusters], ["passes", r.passes], ["seconds", r.seconds],
         ],
     )
@@ -60,9 +62,15 @@ def render_report_html(report: StitchReport, title: str | None = None) -> str:
     largest = _table(
         ["main id", "size"] + types, [[c.main_id, c.size] + [c.id_types.get(t, 0) for t in types] for c in r.largest]
     )
+    hints = "".join(f"<p class='bad'>{html.escape(h)}</p>" for h in r.hints())
+    scores = ""
+    if quality:
+        rows = [[k.removeprefix("ground_truth/").replace("_", " "), v] for k, v in quality.items()]
+        scores = "<h2>Against the ground truth</h2><p>The recall ceiling is the B-cubed recall of " \
+                 "the clusters that same-person edges alone build: no stitcher can do better.</p>" + _table(["figure", "value"], rows)
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1><p>Components: {status} in {r.passes} passes.</p>"
-        f"<h2>Summary</h2>{summary}<h2>Cluster sizes</h2>{histogram_svg(r.size_histogram)}"
+        f"{hints}<h2>Summary</h2>{summary}{scores}<h2>Cluster sizes</h2>{histogram_svg(r.size_histogram)}"
         f"<h2>Per id type</h2>{per_type}<h2>Largest clusters</h2>{largest}</body></html>"
     )

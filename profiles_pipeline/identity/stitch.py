@@ -29,6 +29,7 @@ from typing import Literal
 from sqlglot import exp
 
 from profiles_pipeline.identity import history_store as store
+from profiles_pipeline.identity.cluster_rules import needs_replay, relabelled_clusters
 from profiles_pipeline.identity.full import full_rebuild
 from profiles_pipeline.identity.history import Checkpoints, build_history
 from profiles_pipeline.identity.incremental import drop_scratch, incremental_merge
@@ -173,6 +174,13 @@ def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, he
                     f"AND first_seen_at <= {ts_lit(end_time)})")
         cc, merges, dml = incremental_merge(adapter, plan, rows_sql, end_time, run_id)
         changes = t.work("unew")
+        if plan.cluster_limits() and needs_replay(adapter, plan, t):
+            # The day touches a cluster rule's decisions: the head is rebuilt (the rules replay
+            # their links in order), and the history gets this checkpoint's changes as usual.
+            drop_scratch(adapter, t)
+            cc = full_rebuild(adapter, plan, end_time, run_id)
+            changes, dml = t.nodes, []
+            merges = relabelled_clusters(adapter, t, changes)
         history = store.apply_changes(adapter, t, changes, end_time)
         marks = store.record_checkpoints(adapter, t, [end_time], run_id, mode, start_of_day(end_time.date()), None)
         with adapter.transaction():

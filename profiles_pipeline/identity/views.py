@@ -32,7 +32,8 @@ def edges_view_sql(t: StitcherTables) -> str:
 
 
 def audit_view_sql(t: StitcherTables) -> str:
-    """Everything the graph does not use, and why: hubs, links over a limit, filtered ids."""
+    """Everything the graph does not use, and why: hubs, links over a limit or refused by a
+    cluster rule (`unique`, `max_per_cluster`), filtered ids."""
     hub = (
         "SELECT 'node' AS kind, id_value AS id1, id_type AS id1_type, CAST(NULL AS VARCHAR) AS id2, "
         "CAST(NULL AS VARCHAR) AS id2_type, 'hub' AS reason, "
@@ -40,7 +41,8 @@ def audit_view_sql(t: StitcherTables) -> str:
         f"AS detail, decided_run_id AS run_id FROM {t.nodes} WHERE hub"
     )
     edge = (
-        "SELECT 'edge' AS kind, id1, id1_type, id2, id2_type, 'maximum_edges' AS reason, "
+        "SELECT 'edge' AS kind, id1, id1_type, id2, id2_type, "
+        "CASE WHEN COALESCE(drop1, drop2) LIKE 'maximum_edges%' THEN 'maximum_edges' ELSE 'cluster rule' END AS reason, "
         "COALESCE(drop1 || '; ' || drop2, drop1, drop2) AS detail, decided_run_id "
         f"FROM ({_oriented_links(t)}) AS l WHERE drop1 IS NOT NULL OR drop2 IS NOT NULL"
     )

@@ -48,6 +48,8 @@ class LocalRunResult:
     steps: list[StepRun]
     checks_failed: list[str]
     run_ids: list[str]
+    #: failed non-blocking checks, with what they said (the latest day's, once per check)
+    checks_warned: dict[str, str] = field(default_factory=dict)
 
     def last(self, path: str) -> StepRun | None:
         found = [s for s in self.steps if s.path == path]
@@ -167,7 +169,9 @@ def _collect(result, day: date, out: LocalRunResult, on_step) -> None:
             durations[event.step_key] = event.event_specific_data.duration_ms / 1000
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
-            if not data.passed:
+            if not data.passed and data.severity == dg.AssetCheckSeverity.WARN:
+                out.checks_warned[f"{data.asset_key.to_user_string()}: {data.check_name}"] = data.description or ""
+            elif not data.passed:
                 out.checks_failed.append(
                     f"{day} {data.asset_key.to_user_string()}: {data.check_name}"
                 )

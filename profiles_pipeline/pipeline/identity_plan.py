@@ -96,6 +96,8 @@ def _rules(project: Project, adapter: WarehouseAdapter, id_type: str) -> IdTypeR
         filters=tuple(filters),
         maximum_edges=spec.max_edges_map if spec else {},
         hub_threshold=spec.hub_threshold if spec else None,
+        cluster_limit=spec.cluster_limit if spec else None,
+        priority=spec.priority if spec else None,
         junk_values=tuple(v.strip().lower() for v in project.config.junk_ids.values),
         drop_control_characters=project.config.junk_ids.control_characters,
     )

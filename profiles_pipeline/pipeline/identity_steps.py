@@ -82,9 +82,13 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
                 edges_dropped_hub=report.edges_dropped_hub,
                 edges_dropped_maximum_edges=report.edges_dropped_maximum_edges,
                 size_histogram=_histogram_markdown(report.size_histogram),
+                edges_refused_cluster_rules=report.edges_refused_cluster_rules,
             )
-            metadata.update(quality_metadata(project, adapter, plan))
-            artifacts["id stitcher report"] = str(_write_html_report(report, reports_dir, name))
+            if report.several_values_of_unique_looking:
+                metadata["several_values_of_unique_looking"] = report.several_values_of_unique_looking
+            quality = quality_metadata(project, adapter, plan)
+            metadata.update(quality)
+            artifacts["id stitcher report"] = str(_write_html_report(report, reports_dir, name, quality))
         return StepResult(
             tables={result.graph_table: result.graph_rows},
             metadata=metadata,
@@ -111,10 +115,10 @@ def _histogram_markdown(bins: list[tuple[str, int]]) -> str:
     return "\n".join(lines)
 
 
-def _write_html_report(report, reports_dir: Path, name: str) -> Path:
+def _write_html_report(report, reports_dir: Path, name: str, quality: dict | None = None) -> Path:
     reports_dir.mkdir(parents=True, exist_ok=True)
     path = reports_dir / f"{name}_report.html"
-    path.write_text(render_report_html(report), encoding="utf-8")
+    path.write_text(render_report_html(report, quality=quality), encoding="utf-8")
     return path
 
 
@@ -142,9 +146,20 @@ def _graph_checks(project: Project, table: str, main_id: str) -> tuple[StepCheck
         return CheckOutcome(ok, f"connected components converged={ok} after {passes} passes",
                             {"passes": passes or 0})
 
+    def unique_looking(adapter: WarehouseAdapter, ctx: RunContext, result: StepResult | None) -> CheckOutcome:
+        several = dict(result.metadata.get("several_values_of_unique_looking") or {}) if result else {}
+        bad = {t: n for t, n in several.items() if n}
+        fix = "; ".join(f"{n} profiles hold several {t}: declare `unique: true` on id type {t} if a person has one"
+                        for t, n in sorted(bad.items()))
+        return CheckOutcome(not bad, fix or "no profile holds two values of an id type that looks unique",
+                            {f"profiles_with_several_{t}": n for t, n in several.items()})
+
     return (
         StepCheck("one_main_id_per_identifier", "Every identifier maps to exactly one main id.", True, one_main_id),
         StepCheck("cluster_size_within_limit", f"No cluster holds more than {limit} identifiers "
                   "(checks.max_cluster_size in pb_project.yaml).", True, cluster_size),
         StepCheck("converged", "Connected components converged.", True, converged),
+        StepCheck("one_value_of_unique_looking_id_types", "No profile holds two values of an id type "
+                  "named like a per-person key (user_id, customer_id, ...) that sets no `unique` rule; "
+                  "a warning only: pb's semantics allow it.", False, unique_looking),
     )

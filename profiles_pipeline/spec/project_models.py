@@ -45,6 +45,16 @@ class IdType(SpecModel):
     hub_threshold: int | None = Field(
         default=None, description="extension: ids with more distinct neighbours than this are quarantined"
     )
+    unique: bool = Field(
+        default=False, description="extension: a profile holds at most one value of this id type (user_id)"
+    )
+    max_per_cluster: int | None = Field(
+        default=None, ge=1, description="extension: a profile holds at most this many values of this id type"
+    )
+    priority: int | None = Field(
+        default=None, description="extension: when links conflict with a cluster rule in the same instant, "
+        "links of the id type with the lower priority number are decided first",
+    )
 
     @field_validator("maximum_edges")
     @classmethod
@@ -55,6 +65,18 @@ class IdType(SpecModel):
                     f"each maximum_edges entry is one 'id_type: count' pair, got {dict(item)}"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _one_cluster_limit(self) -> IdType:
+        if self.unique and self.max_per_cluster not in (None, 1):
+            raise ValueError(f"id type {self.name!r} sets unique: true and max_per_cluster: {self.max_per_cluster}; "
+                             "unique means at most one per profile: keep one of the two")
+        return self
+
+    @property
+    def cluster_limit(self) -> int | None:
+        """The most values of this type one profile may hold (1 when unique); None: no limit."""
+        return 1 if self.unique else self.max_per_cluster
 
     @property
     def max_edges_map(self) -> dict[str, int]:
