@@ -170,3 +170,19 @@ def relabelled_clusters(adapter, t, nodes: str) -> int:
     return int(rows(adapter, """SELECT COUNT(*) FROM (SELECT DISTINCT h.main_id, n.main_id AS new_main_id FROM hist AS h
         JOIN nodes AS n ON n.id_value = h.id_value AND n.id_type = h.id_type
         WHERE h.valid_to IS NULL AND h.main_id <> n.main_id) AS d""", {"hist": t.history, "nodes": nodes})[0][0])
+
+
+def refused_by_values(adapter, nodes: str, refused: str, out: str) -> None:
+    """TEMP `out` (v1, t1, v2, t2, reason): `refused` (n1, n2, reason) named by the ids' values,
+    so another numbering of the same nodes can use it (`refused_by_keys`)."""
+    run(adapter, f"""{_TEMP} out AS SELECT a.id_value AS v1, a.id_type AS t1, b.id_value AS v2, b.id_type AS t2, r.reason
+        FROM refused AS r JOIN nodes AS a ON a.node = r.n1 JOIN nodes AS b ON b.node = r.n2""",
+        {"out": out, "refused": refused, "nodes": nodes})
+
+
+def refused_by_keys(adapter, nodes: str, by_values: str, out: str) -> int:
+    """TEMP `out` (n1, n2, reason) from `by_values` (`refused_by_values`) in `nodes`' keys."""
+    run(adapter, f"""{_TEMP} out AS SELECT LEAST(a.node, b.node) AS n1, GREATEST(a.node, b.node) AS n2, r.reason
+        FROM refused AS r JOIN nodes AS a ON a.id_value = r.v1 AND a.id_type = r.t1
+        JOIN nodes AS b ON b.id_value = r.v2 AND b.id_type = r.t2""", {"out": out, "refused": by_values, "nodes": nodes})
+    return adapter.row_count(out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from profiles_pipeline.identity.assign import assigned_nodes_sql, main_ids_sql
-from profiles_pipeline.identity.cluster_rules import refuse_links
+from profiles_pipeline.identity.cluster_rules import refuse_links, refused_by_keys
 from profiles_pipeline.identity.components import ComponentsResult, connected_components
 from profiles_pipeline.identity.guards import (
     degree_sql,
@@ -49,12 +49,17 @@ def links_with_guards_sql(plan: StitcherPlan, links: str, names: str, degrees: s
     )
 
 
-def apply_cluster_rules(adapter, plan: StitcherPlan, t: StitcherTables, nodes: str, links: str, judged: str) -> int:
+def apply_cluster_rules(adapter, plan: StitcherPlan, t: StitcherTables, nodes: str, links: str, judged: str,
+                        decided: str | None = None) -> int:
     """Un-keep the links of `judged` (the guarded links) that the cluster rules refuse, with the
-    rule as their reason. Decided over every link the guards keep at some time (`cluster_rules`)."""
+    rule as their reason. Decided over every link the guards keep at some time (`cluster_rules`),
+    unless `decided` holds the refusals already, by the ids' values (from the history's pass)."""
     w = t.work
-    kept_intervals(adapter, plan, nodes, links, w("ki"), lambda what: w(f"ki{what}"))
-    refused = refuse_links(adapter, plan, nodes, w("ki"), w("refused"), lambda what: w(f"ki{what}"))
+    if decided is not None:
+        refused = refused_by_keys(adapter, nodes, decided, w("refused"))
+    else:
+        kept_intervals(adapter, plan, nodes, links, w("ki"), lambda what: w(f"ki{what}"))
+        refused = refuse_links(adapter, plan, nodes, w("ki"), w("refused"), lambda what: w(f"ki{what}"))
     if refused:
         adapter.execute(
             f"CREATE OR REPLACE TABLE {w('judged')} AS SELECT l.n1, l.n2, l.source, l.first_seen_at, "
@@ -67,8 +72,10 @@ def apply_cluster_rules(adapter, plan: StitcherPlan, t: StitcherTables, nodes: s
     return refused
 
 
-def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -> ComponentsResult:
-    """Rebuild the head stores (nodes and links as of `end_time`). Returns the components run."""
+def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str,
+                 refused: str | None = None) -> ComponentsResult:
+    """Rebuild the head stores (nodes and links as of `end_time`). Returns the components run.
+    `refused`: the cluster rules' refusals as of `end_time` by values, when already decided."""
     t = StitcherTables.of(plan)
     w = t.work
     since = f" AND day >= {date_lit(plan.since.date())}" if plan.since else ""
@@ -102,7 +109,7 @@ def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str) -
     n0, deg = w("n0"), w("deg")
     adapter.execute(f"CREATE OR REPLACE TABLE {w('links')} AS {links_with_guards_sql(plan, w('l2'), n0, deg, run_id)}")
     if plan.cluster_limits():
-        apply_cluster_rules(adapter, plan, t, n0, w("l2"), w("links"))
+        apply_cluster_rules(adapter, plan, t, n0, w("l2"), w("links"), refused)
     cc = connected_components(adapter, f"SELECT n1 AS a, n2 AS b FROM {w('links')} WHERE kept", w("labels"), w("cc"))
     nodes = (
         "SELECT n.node, n.id_value, n.id_type, n.first_seen_at, COALESCE(d.degree, 0) AS degree, "

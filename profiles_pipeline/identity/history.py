@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 
 from sqlglot import exp
 
-from profiles_pipeline.identity.cluster_rules import refuse_links
+from profiles_pipeline.identity.cluster_rules import refuse_links, refused_by_values
 from profiles_pipeline.identity.components import connected_components
 from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.tables import StitcherTables
@@ -68,10 +68,12 @@ class HistoryResult:
     merges: int
 
 
-def build_history(adapter, plan: StitcherPlan, cps: Checkpoints, out: str) -> HistoryResult:
+def build_history(adapter, plan: StitcherPlan, cps: Checkpoints, out: str, refused_out: str | None = None) -> HistoryResult:
     """`out` (id_value, id_type, main_id, first_seen_at, valid_from, valid_to): every id's main id
     at each checkpoint of `cps`, from the stitcher's extracted edges up to the last checkpoint.
-    `valid_to` is NULL where a row holds through the last checkpoint."""
+    `valid_to` is NULL where a row holds through the last checkpoint. `refused_out`: a TEMP table
+    to leave the links the cluster rules refuse in, by their ids' values (what a rebuild of the
+    head as of the last checkpoint refuses too, so it need not decide them again)."""
     t = StitcherTables.of(plan)
     w = _Work(t)
     k = cps.count
@@ -93,6 +95,8 @@ def build_history(adapter, plan: StitcherPlan, cps: Checkpoints, out: str) -> Hi
         run(adapter, f"""{_TEMP} out AS SELECT * FROM k0 WHERE NOT EXISTS (
             SELECT 1 FROM rf WHERE rf.n1 = k0.n1 AND rf.n2 = k0.n2)""", {"out": w("k1"), "k0": w("k0"), "rf": w("rf")})
         run(adapter, f"{_TEMP} out AS SELECT * FROM k1", {"out": w("k0"), "k1": w("k1")})
+    if refused_out is not None:
+        refused_by_values(adapter, w("n"), w("rf"), refused_out)
     run(adapter, f"""{_TEMP} kept AS SELECT n1, n2, sb, eb FROM (
         SELECT n1, n2, GREATEST(1, DATE_DIFF('day', :d1, CAST(kept_from AS DATE)) + 1) AS sb,
                CASE WHEN kept_until IS NULL THEN NULL ELSE GREATEST(1, DATE_DIFF('day', :d1, CAST(kept_until AS DATE)) + 1) END AS eb

@@ -33,7 +33,7 @@ from profiles_pipeline.identity.tables import StitcherTables
 
 _SCRATCH = (
     "pn", "dk", "nd", "pl0", "pl", "lp", "ld", "t", "lt0", "hub", "tp", "lt", "info", "lnew", "sc", "cur", "ce",
-    "labels", "mk", "unew", "merges",
+    "labels", "mk", "unew", "merges", "refv",
 )
 _TEMP = "CREATE OR REPLACE TEMP TABLE"
 

@@ -194,7 +194,9 @@ def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, he
         return cc.passes, merges, [end_time], adapter.row_count(t.work("hcd"))
     cps = _window_checkpoints(mode, first_day, end_time, retention)
     out = t.work("hout")
-    hist = build_history(adapter, plan, cps, out)
+    rebuilds = mode in ("full", "range")
+    refused = t.work("refv") if rebuilds and plan.cluster_limits() else None
+    hist = build_history(adapter, plan, cps, out, refused)
     passes = 0
     if mode == "snapshot":
         w0, w1 = end_time, store.next_checkpoint_after(adapter, t, end_time)
@@ -202,7 +204,7 @@ def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, he
         w0 = start_of_day(first_day)
         w1 = None if mode in ("full", "range") else _first_checkpoint_after_day(adapter, t, end_time.date())
     if mode in ("full", "range"):
-        passes = full_rebuild(adapter, plan, end_time, run_id).passes
+        passes = full_rebuild(adapter, plan, end_time, run_id, refused).passes
     store.replace_window(adapter, t, out, w0, w1)
     marks = store.record_checkpoints(adapter, t, cps.instants(), run_id, mode, w0, w1)
     with adapter.transaction():
