@@ -96,7 +96,7 @@ def test_a_later_day_bringing_the_conflict_matches_a_rebuild(adapter):
     load_rows(adapter, day1 + day2)
     extract_edges(adapter, plan, _end(2).date())
     result = stitch(adapter, plan, end_time=_end(2), run_id="d2")
-    assert result.mode == "incremental"
+    assert result.mode == "incremental" and result.rules_region_ids > 0
     incremental = graph_of(adapter, plan)
     assert incremental == reference_graph(plan, day1 + day2, _end(2))
     assert _clusters(adapter, plan) == [{"anon1", "u1"}, {"anon2", "u2"}, {"anon3", "e3", "u3"}]

@@ -49,27 +49,54 @@ def links_with_guards_sql(plan: StitcherPlan, links: str, names: str, degrees: s
     )
 
 
-def apply_cluster_rules(adapter, plan: StitcherPlan, t: StitcherTables, nodes: str, links: str, judged: str,
+def apply_cluster_rules(adapter, plan: StitcherPlan, nodes: str, links: str, judged: str, name,
                         decided: str | None = None) -> int:
     """Un-keep the links of `judged` (the guarded links) that the cluster rules refuse, with the
     rule as their reason. Decided over every link the guards keep at some time (`cluster_rules`),
-    unless `decided` holds the refusals already, by the ids' values (from the history's pass)."""
-    w = t.work
+    unless `decided` holds the refusals already, by the ids' values (from the history's pass).
+    `name(what)` names the scratch tables."""
     if decided is not None:
-        refused = refused_by_keys(adapter, nodes, decided, w("refused"))
+        refused = refused_by_keys(adapter, nodes, decided, name("refused"))
     else:
-        kept_intervals(adapter, plan, nodes, links, w("ki"), lambda what: w(f"ki{what}"))
-        refused = refuse_links(adapter, plan, nodes, w("ki"), w("refused"), lambda what: w(f"ki{what}"))
+        kept_intervals(adapter, plan, nodes, links, name("ki"), lambda what: name(f"ki{what}"))
+        refused = refuse_links(adapter, plan, nodes, name("ki"), name("refused"), lambda what: name(f"ki{what}"))
     if refused:
         adapter.execute(
-            f"CREATE OR REPLACE TABLE {w('judged')} AS SELECT l.n1, l.n2, l.source, l.first_seen_at, "
+            f"CREATE OR REPLACE TABLE {name('judged')} AS SELECT l.n1, l.n2, l.source, l.first_seen_at, "
             "COALESCE(l.drop1, r.reason) AS drop1, l.drop2, l.kept AND r.n1 IS NULL AS kept, l.decided_run_id "
-            f"FROM {judged} AS l LEFT JOIN {w('refused')} AS r ON l.n1 = r.n1 AND l.n2 = r.n2"
+            f"FROM {judged} AS l LEFT JOIN {name('refused')} AS r ON l.n1 = r.n1 AND l.n2 = r.n2"
         )
-        adapter.swap_in(w("judged"), judged)
-    for name in ("ki", "refused"):
-        adapter.execute(f"DROP TABLE IF EXISTS {w(name)}")
+        adapter.swap_in(name("judged"), judged)
+    for what in ("ki", "refused"):
+        adapter.execute(f"DROP TABLE IF EXISTS {name(what)}")
     return refused
+
+
+def build_graph(adapter, plan: StitcherPlan, n0: str, l2: str, run_id: str, name,
+                refused: str | None = None) -> ComponentsResult:
+    """From nodes `n0` (node, id_value, id_type, first_seen_at) and links `l2` (n1, n2, source,
+    first_seen_at), closed under links, build `name('nodes')` and `name('links')` in the stores'
+    layouts: degrees, hubs, maximum_edges, cluster rules, components and main ids."""
+    # Degrees and hub flags of the linked nodes only: integers, so the ids' strings are not copied again.
+    deg = name("deg")
+    adapter.execute(
+        f"CREATE OR REPLACE TABLE {deg} AS SELECT d.node, d.degree, d.degree > {hub_threshold_sql(plan, 'n.id_type')} AS hub "
+        f"FROM ({degree_sql('SELECT n1, n2 FROM ' + l2)}) AS d JOIN {n0} AS n ON d.node = n.node"
+    )
+    adapter.execute(f"CREATE OR REPLACE TABLE {name('links')} AS {links_with_guards_sql(plan, l2, n0, deg, run_id)}")
+    if plan.cluster_limits():
+        apply_cluster_rules(adapter, plan, n0, l2, name("links"), name, refused)
+    cc = connected_components(adapter, f"SELECT n1 AS a, n2 AS b FROM {name('links')} WHERE kept", name("labels"), name("cc"))
+    nodes = (
+        "SELECT n.node, n.id_value, n.id_type, n.first_seen_at, COALESCE(d.degree, 0) AS degree, "
+        f"COALESCE(d.degree, 0) > {hub_threshold_sql(plan, 'n.id_type')} AS hub FROM {n0} AS n LEFT JOIN {deg} AS d ON n.node = d.node"
+    )
+    labels = f"SELECT * FROM {name('labels')}"
+    adapter.execute(f"CREATE OR REPLACE TABLE {name('mk')} AS {main_ids_sql(plan, f'SELECT * FROM {n0}', labels)}")
+    adapter.execute(f"CREATE OR REPLACE TABLE {name('nodes')} AS {assigned_nodes_sql(plan, nodes, labels, name('mk'), run_id)}")
+    for what in ("deg", "labels", "mk"):
+        adapter.execute(f"DROP TABLE IF EXISTS {name(what)}")
+    return cc
 
 
 def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str,
@@ -101,26 +128,10 @@ def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str,
         f"UNION ALL SELECT g.n1, g.n2, MIN(x.source), g.fs FROM g JOIN {w('l0')} AS x ON g.n1 = x.n1 AND g.n2 = x.n2 "
         "AND g.fs = x.first_seen_at WHERE g.smin <> g.smax GROUP BY g.n1, g.n2, g.fs"
     )
-    # Degrees and hub flags of the linked nodes only: integers, so the ids' strings are not copied again.
-    adapter.execute(
-        f"CREATE OR REPLACE TABLE {w('deg')} AS SELECT d.node, d.degree, d.degree > {hub_threshold_sql(plan, 'n.id_type')} AS hub "
-        f"FROM ({degree_sql('SELECT n1, n2 FROM ' + w('l2'))}) AS d JOIN {w('n0')} AS n ON d.node = n.node"
-    )
-    n0, deg = w("n0"), w("deg")
-    adapter.execute(f"CREATE OR REPLACE TABLE {w('links')} AS {links_with_guards_sql(plan, w('l2'), n0, deg, run_id)}")
-    if plan.cluster_limits():
-        apply_cluster_rules(adapter, plan, t, n0, w("l2"), w("links"), refused)
-    cc = connected_components(adapter, f"SELECT n1 AS a, n2 AS b FROM {w('links')} WHERE kept", w("labels"), w("cc"))
-    nodes = (
-        "SELECT n.node, n.id_value, n.id_type, n.first_seen_at, COALESCE(d.degree, 0) AS degree, "
-        f"COALESCE(d.degree, 0) > {hub_threshold_sql(plan, 'n.id_type')} AS hub FROM {n0} AS n LEFT JOIN {deg} AS d ON n.node = d.node"
-    )
-    labels = f"SELECT * FROM {w('labels')}"
-    adapter.execute(f"CREATE OR REPLACE TABLE {w('mk')} AS {main_ids_sql(plan, f'SELECT * FROM {n0}', labels)}")
-    adapter.execute(f"CREATE OR REPLACE TABLE {w('nodes')} AS {assigned_nodes_sql(plan, nodes, labels, w('mk'), run_id)}")
+    cc = build_graph(adapter, plan, w("n0"), w("l2"), run_id, w, refused)
     with adapter.transaction():
         adapter.swap_in(w("links"), t.links)
         adapter.swap_in(w("nodes"), t.nodes)
-    for name in ("n0", "l0", "l2", "deg", "labels", "mk"):
+    for name in ("n0", "l0", "l2"):
         adapter.execute(f"DROP TABLE IF EXISTS {w(name)}")
     return cc

@@ -34,6 +34,7 @@ from profiles_pipeline.identity.full import full_rebuild
 from profiles_pipeline.identity.history import Checkpoints, build_history
 from profiles_pipeline.identity.incremental import drop_scratch, incremental_merge
 from profiles_pipeline.identity.plan import StitcherPlan
+from profiles_pipeline.identity.region import drop_region, rebuild_region
 from profiles_pipeline.identity.report import StitchReport, build_report
 from profiles_pipeline.identity.sqlbits import date_lit, lit, ts_lit
 from profiles_pipeline.identity.tables import (
@@ -72,6 +73,8 @@ class StitchResult:
     head: datetime | None = None
     history_rows: int = 0
     retention_dropped: int = 0
+    #: ids an incremental day rebuilt because it touched a cluster rule's decisions (`region.py`)
+    rules_region_ids: int = 0
 
     def as_metadata(self) -> dict:
         """Flat JSON-able figures (Dagster metadata, CLI)."""
@@ -139,13 +142,14 @@ def stitch(
     else:
         mode = "range"
     result = _write(adapter, plan, t, mode, a, end_time, head, pending, run_id, retention)
-    passes, merges, written, history_rows = result
+    passes, merges, written, history_rows, region_ids = result
     dropped = 0
     if mode != "noop" and retention is not None:
         latest = store.checkpoint_instants(adapter, t)[-1:]
         if latest:
             dropped = store.apply_retention(adapter, t, latest[0] - retention)[0]
     drop_scratch(adapter, t)
+    drop_region(adapter, t)
     if mode != "noop":
         create_views(adapter, plan, t)
     new_head, _ = _head(adapter, plan, t)
@@ -155,7 +159,7 @@ def stitch(
     return StitchResult(
         t.graph, t.edges, t.merges, t.audit, mode, pending if mode in ("incremental", "range", "full") else [],
         graph_rows, report.clusters if report else None, passes, True, merges, seconds, stale, report,
-        written, new_head, history_rows, dropped,
+        written, new_head, history_rows, dropped, region_ids,
     )
 
 
@@ -164,9 +168,10 @@ def _first_extracted_day(adapter, t: StitcherTables) -> date | None:
 
 
 def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, head, pending, run_id, retention):
-    """Do what `mode` says; returns (passes, merges, checkpoints written, history rows)."""
+    """Do what `mode` says; returns (passes, merges, checkpoints written, history rows, ids of
+    the region an incremental day rebuilt for the cluster rules)."""
     if mode == "noop":
-        return 0, 0, [], 0
+        return 0, 0, [], 0, 0
     if mode == "incremental":
         in_days = ", ".join(date_lit(d) for d in pending) or "NULL"
         span = f"day BETWEEN {date_lit(pending[0])} AND {date_lit(pending[-1])}" if pending else "FALSE"
@@ -174,12 +179,12 @@ def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, he
                     f"AND first_seen_at <= {ts_lit(end_time)})")
         cc, merges, dml = incremental_merge(adapter, plan, rows_sql, end_time, run_id)
         changes = t.work("unew")
+        region_ids = 0
         if plan.cluster_limits() and needs_replay(adapter, plan, t):
-            # The day touches a cluster rule's decisions: the head is rebuilt (the rules replay
-            # their links in order), and the history gets this checkpoint's changes as usual.
-            drop_scratch(adapter, t)
-            cc = full_rebuild(adapter, plan, end_time, run_id)
-            changes, dml = t.nodes, []
+            # The day touches a cluster rule's decisions, which replay whole components: those
+            # components are rebuilt instead (`region.py`); the history gets their changes as usual.
+            cc, dml, changes = rebuild_region(adapter, plan, t, run_id)
+            region_ids = adapter.row_count(changes)
             merges = relabelled_clusters(adapter, t, changes)
         history = store.apply_changes(adapter, t, changes, end_time)
         marks = store.record_checkpoints(adapter, t, [end_time], run_id, mode, start_of_day(end_time.date()), None)
@@ -191,7 +196,7 @@ def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, he
                     {"days": t.days}, t=end_time, a=pending[0], b=pending[-1],
                     pending=exp.Tuple(expressions=[literal(d) for d in pending]))
             _write_state(adapter, plan, t, end_time, run_id, cc.passes, mode)
-        return cc.passes, merges, [end_time], adapter.row_count(t.work("hcd"))
+        return cc.passes, merges, [end_time], adapter.row_count(t.work("hcd")), region_ids
     cps = _window_checkpoints(mode, first_day, end_time, retention)
     out = t.work("hout")
     rebuilds = mode in ("full", "range")
@@ -215,7 +220,7 @@ def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, he
                 t=end_time, d=end_time.date())
             _write_state(adapter, plan, t, end_time, run_id, passes, mode)
     drop(adapter, out)
-    return passes, hist.merges, cps.instants(), hist.rows
+    return passes, hist.merges, cps.instants(), hist.rows, 0
 
 
 def _window_checkpoints(mode: Mode, first_day: date, end_time: datetime, retention: timedelta | None) -> Checkpoints:
