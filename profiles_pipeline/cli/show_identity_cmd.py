@@ -153,7 +153,9 @@ def explain(
     entity: Entity = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Why are these two ids the same person? The shortest chain of edges that links them.
+    """Why are these two ids the same person, or not? The shortest chain of edges that links
+    them; for ids kept apart, the chain that would, with why each unused edge is unused (a cluster
+    rule, maximum_edges or a hub) and when it was first seen.
 
     Example: profiles show explain someone@example.com anon-123 -p my_project
     """
