@@ -252,8 +252,52 @@ class PropensityModel(_ModelBase):
     model_spec: PropensitySpec
 
 
+class ActivationDestination(SpecModel):
+    """Where an activation sends rows. Secrets are named by environment variables, never written here."""
+
+    type: Literal["webhook", "file"]
+    url: str | None = Field(default=None, description="webhook: the endpoint (or url_env)")
+    url_env: str | None = Field(default=None, description="webhook: an environment variable holding the endpoint")
+    auth_header: str = Field(default="Authorization", description="webhook: the header auth_env's value goes in")
+    auth_env: str | None = Field(default=None, description="webhook: environment variable holding the auth header value")
+    hmac_secret_env: str | None = Field(default=None, description="webhook: environment variable holding the "
+                                        "HMAC-SHA256 key; the body's signature goes in X-Profiles-Signature")
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, description="webhook: tries per batch before the sync fails")
+    path: str | None = Field(default=None, description="file: folder (relative to the project) files go into")
+    format: Literal["csv", "jsonl", "parquet"] = "jsonl"
+
+    @model_validator(mode="after")
+    def _complete(self) -> ActivationDestination:
+        if self.type == "webhook" and not (self.url or self.url_env):
+            raise ValueError("a webhook destination needs url: or url_env:")
+        if self.type == "file" and not self.path:
+            raise ValueError("a file destination needs path: (a folder, relative to the project)")
+        return self
+
+
+class ActivationSpec(SpecModel):
+    """Our extension: send a cohort, feature view or feature table to a destination, as a diff
+    against what was last accepted there."""
+
+    source: str = Field(description="models/<cohort or feature table>, or a feature view's name")
+    identifier: str = Field(description="what the destination keys on: an id type of the entity, or its main id column")
+    columns: dict[str, str] = Field(default_factory=dict, description="source column: destination field name")
+    destination: ActivationDestination
+    sync_mode: Literal["upsert", "mirror", "insert", "all"] = "upsert"
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    rate_limit: float | None = Field(default=None, gt=0, description="at most this many requests per second")
+    max_rejection_rate: float = Field(default=0.05, ge=0, le=1,
+                                      description="the asset check fails when more of a sync's rows are rejected")
+
+
+class ActivationModel(_ModelBase):
+    model_type: Literal["activation"]
+    model_spec: ActivationSpec
+
+
 ModelDef = Annotated[
-    Union[IdStitcherModel, SqlTemplateModel, EntityCohortModel, FeatureTableModel, PropensityModel],  # noqa: UP007
+    Union[IdStitcherModel, SqlTemplateModel, EntityCohortModel, FeatureTableModel, PropensityModel, ActivationModel],  # noqa: UP007
     Field(discriminator="model_type"),
 ]
-MODEL_TYPES = ("id_stitcher", "sql_template", "entity_cohort", "feature_table_model", "propensity")
+MODEL_TYPES = ("id_stitcher", "sql_template", "entity_cohort", "feature_table_model", "propensity", "activation")

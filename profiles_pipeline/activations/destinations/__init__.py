@@ -1,0 +1,21 @@
+"""Destinations: each a small module behind `Destination` (base.py); `open_destination` picks one."""
+
+from __future__ import annotations
+
+from profiles_pipeline.activations.destinations.base import BatchOutcome, Destination, Op
+
+
+def open_destination(plan, run_id: str) -> Destination:
+    kind = plan.destination.type
+    if kind == "webhook":
+        from profiles_pipeline.activations.destinations.webhook import WebhookDestination
+
+        return WebhookDestination(plan)
+    if kind == "file":
+        from profiles_pipeline.activations.destinations.files import FileDestination
+
+        return FileDestination(plan, run_id)
+    raise ValueError(f"unknown destination type {kind!r}")
+
+
+__all__ = ["BatchOutcome", "Destination", "Op", "open_destination"]

@@ -1,0 +1,262 @@
+"""Activations against a real HTTP server on 127.0.0.1 (started per test), on real DuckDB files:
+diffs over changing cohorts, retries (429 with Retry-After, 5xx, timeouts), per-row rejections,
+a destination that fails at random, a sync that dies mid-way, and file destinations."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import threading
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from profiles_pipeline.activations.destinations.webhook import (
+    WebhookDestination,
+    retry_after_seconds,
+)
+from profiles_pipeline.activations.plan import ActivationPlan
+from profiles_pipeline.activations.sync import diff_counts, sync
+from profiles_pipeline.errors import ProfilesError
+from profiles_pipeline.spec.model_types import ActivationDestination
+from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+
+DAY = datetime(2026, 1, 10, 23, 59)
+
+
+class Receiver:
+    """What the destination holds (key → fields), and how it misbehaves."""
+
+    def __init__(self):
+        self.rows: dict[str, dict] = {}
+        self.received: list[str] = []
+        self.requests = 0
+        self.fail_rate = 0.0
+        self.script: list[tuple[int, dict]] = []  # (status, headers) answered first, in order
+        self.reject_keys: set[str] = set()
+        self.secret: bytes | None = None
+        self.rng = random.Random(7)
+        self.lock = threading.Lock()
+
+
+def _handler(rx: Receiver):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # quiet
+            pass
+
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with rx.lock:
+                rx.requests += 1
+                if rx.secret is not None:
+                    want = "sha256=" + hmac.new(rx.secret, body, hashlib.sha256).hexdigest()
+                    if self.headers.get("X-Profiles-Signature") != want:
+                        return self._answer(401, {"message": "bad signature"})
+                if rx.script:
+                    status, headers = rx.script.pop(0)
+                    return self._answer(status, {"message": "scripted"}, headers)
+                if rx.rng.random() < rx.fail_rate:
+                    status = rx.rng.choice([500, 502, 429, 503])
+                    return self._answer(status, {"message": "flaky"}, {"Retry-After": "0"} if status in (429, 503) else {})
+                errors = []
+                for row in json.loads(body)["rows"]:
+                    if row["key"] in rx.reject_keys:
+                        errors.append({"key": row["key"], "message": "invalid email"})
+                        continue
+                    rx.received.append(row["key"])
+                    if row["op"] == "delete":
+                        rx.rows.pop(row["key"], None)
+                    else:
+                        rx.rows[row["key"]] = row["fields"]
+            self._answer(200, {"errors": errors})
+
+        def _answer(self, status, doc, headers=None):
+            data = json.dumps(doc).encode()
+            self.send_response(status)
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+@pytest.fixture
+def server():
+    rx = Receiver()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(rx))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    rx.url = f"http://127.0.0.1:{httpd.server_address[1]}/hook"
+    yield rx
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def adapter(tmp_path):
+    with DuckDBAdapter(tmp_path / "w.duckdb") as a:
+        a.execute("CREATE TABLE ids (user_main_id VARCHAR, other_id VARCHAR, other_id_type VARCHAR, first_seen_at TIMESTAMP)")
+        yield a
+
+
+def _cohort(adapter, members: dict[str, float]) -> None:
+    """The source: one row per member (main id m<k>, revenue), each with an email in the id graph."""
+    adapter.execute("CREATE OR REPLACE TABLE buyers (user_main_id VARCHAR, revenue DOUBLE, valid_at TIMESTAMP)")
+    adapter.execute("DELETE FROM ids")
+    if members:
+        adapter.execute("INSERT INTO buyers VALUES " + ", ".join(f"('{k}', {v}, NULL)" for k, v in members.items()))
+        adapter.execute("INSERT INTO ids VALUES " + ", ".join(
+            f"('{k}', '{k}@x.com', 'email', TIMESTAMP '2026-01-01'), ('{k}', '{k}-old@x.com', 'email', TIMESTAMP '2026-01-02')"
+            for k in members))
+
+
+def _plan(tmp_path: Path, url: str = "", mode: str = "upsert", batch: int = 2, identifier: str | None = "email", **dest):
+    destination = ActivationDestination(**({"type": "webhook", "url": url, "max_attempts": 30} | dest))
+    return ActivationPlan(
+        name="buyers_hook", source_relation="buyers", source_step=("cohorts", "buyers"), entity="user",
+        main_id_column="user_main_id", id_type=identifier, id_graph="ids" if identifier else None,
+        columns={"revenue": "ltv"}, mode=mode, batch_size=batch, rate_limit=None, max_rejection_rate=0.05,
+        destination=destination, project_root=tmp_path)
+
+
+def _fast(plan, **kw):
+    return WebhookDestination(plan, sleep=lambda s: None, **kw)
+
+
+@pytest.mark.parametrize("mode", ["upsert", "mirror", "insert"])
+def test_diffs_over_days_of_a_changing_cohort(adapter, server, tmp_path, mode):
+    plan = _plan(tmp_path, server.url, mode)
+    _cohort(adapter, {"m1": 10, "m2": 20, "m3": 30})
+    first = sync(adapter, plan, end_time=DAY, run_id="d1", destination=_fast(plan))
+    assert (first.added, first.changed, first.removed, first.batches) == (3, 0, 0, 2)
+    assert server.rows == {"m1@x.com": {"ltv": 10.0}, "m2@x.com": {"ltv": 20.0}, "m3@x.com": {"ltv": 30.0}}
+    # Day 2: m2 changes, m3 leaves, m4 joins.
+    _cohort(adapter, {"m1": 10, "m2": 25, "m4": 40})
+    second = sync(adapter, plan, end_time=DAY + timedelta(days=1), run_id="d2", destination=_fast(plan))
+    expected = {"upsert": ({"m1": 10.0, "m2": 25.0, "m3": 30.0, "m4": 40.0}, (1, 1, 0)),
+                "mirror": ({"m1": 10.0, "m2": 25.0, "m4": 40.0}, (1, 1, 1)),
+                "insert": ({"m1": 10.0, "m2": 20.0, "m3": 30.0, "m4": 40.0}, (1, 0, 0))}[mode]
+    assert server.rows == {f"{k}@x.com": {"ltv": v} for k, v in expected[0].items()}
+    assert (second.added, second.changed, second.removed) == expected[1]
+    # Nothing new: nothing sent.
+    before = server.requests
+    third = sync(adapter, plan, end_time=DAY + timedelta(days=2), run_id="d3", destination=_fast(plan))
+    assert (third.sent, third.batches, server.requests) == (0, 0, before)
+
+
+def test_an_older_partition_sends_nothing(adapter, server, tmp_path):
+    plan = _plan(tmp_path, server.url)
+    _cohort(adapter, {"m1": 10})
+    sync(adapter, plan, end_time=DAY, run_id="d1", destination=_fast(plan))
+    _cohort(adapter, {"m1": 99})
+    old = sync(adapter, plan, end_time=DAY - timedelta(days=3), run_id="old", destination=_fast(plan))
+    assert old.skipped and old.sent == 0 and server.rows == {"m1@x.com": {"ltv": 10.0}}
+
+
+def test_retry_after_is_honoured_and_5xx_retried(adapter, server, tmp_path):
+    plan = _plan(tmp_path, server.url, batch=10)
+    server.script = [(429, {"Retry-After": "3"}), (503, {"Retry-After": "1"}), (500, {})]
+    waits: list[float] = []
+    _cohort(adapter, {"m1": 1, "m2": 2})
+    out = sync(adapter, plan, end_time=DAY, run_id="r", destination=WebhookDestination(plan, sleep=waits.append))
+    assert waits[:2] == [3.0, 1.0] and len(waits) == 3 and 0 <= waits[2] <= 20
+    assert out.retries == 3 and out.added == 2 and len(server.rows) == 2
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0 and retry_after_seconds("7") == 7.0
+
+
+def test_a_4xx_rejects_the_batch_and_a_destination_that_never_answers_fails_the_sync(adapter, server, tmp_path):
+    plan = _plan(tmp_path, server.url, batch=10, max_attempts=2)
+    _cohort(adapter, {"m1": 1})
+    server.script = [(400, {})]
+    out = sync(adapter, plan, end_time=DAY, run_id="r", destination=_fast(plan))
+    assert out.rejected == 1 and adapter.fetch("SELECT key, op FROM buyers_hook__rejected") == [("m1@x.com", "upsert")]
+    server.script = [(500, {}), (500, {})]
+    with pytest.raises(ProfilesError, match="did not accept a batch after 2 tries"):
+        sync(adapter, plan, end_time=DAY, run_id="r2", destination=_fast(plan))
+    dead = _plan(tmp_path, "http://127.0.0.1:9/nothing-listens", max_attempts=2, timeout_seconds=1)
+    with pytest.raises(ProfilesError, match="ConnectionRefusedError|URLError|Connection refused"):
+        sync(adapter, dead, end_time=DAY, run_id="r3", destination=_fast(dead))
+
+
+def test_rejected_rows_are_kept_and_retried_next_sync(adapter, server, tmp_path):
+    plan = _plan(tmp_path, server.url, batch=10)
+    _cohort(adapter, {"m1": 1, "m2": 2})
+    server.reject_keys = {"m2@x.com"}
+    out = sync(adapter, plan, end_time=DAY, run_id="r1", destination=_fast(plan))
+    assert (out.added, out.rejected, out.rejection_rate) == (1, 1, 0.5)
+    assert adapter.fetch("SELECT key, message FROM buyers_hook__rejected") == [("m2@x.com", "invalid email")]
+    server.reject_keys = set()
+    again = sync(adapter, plan, end_time=DAY + timedelta(days=1), run_id="r2", destination=_fast(plan))
+    assert (again.added, again.rejected) == (1, 0) and set(server.rows) == {"m1@x.com", "m2@x.com"}
+    assert adapter.fetch("SELECT COUNT(*) FROM buyers_hook__rejected") == [(0,)]
+
+
+def test_a_flaky_destination_ends_with_exactly_the_source(adapter, server, tmp_path):
+    """30% of requests fail at random (500, 502, 429, 503); after the syncs the server holds the source."""
+    server.fail_rate = 0.3
+    plan = _plan(tmp_path, server.url, mode="mirror", batch=7)
+    rng = random.Random(3)
+    for day in range(4):
+        members = {f"m{i}": float(rng.randint(1, 5)) for i in range(60) if rng.random() < 0.7}
+        _cohort(adapter, members)
+        sync(adapter, plan, end_time=DAY + timedelta(days=day), run_id=f"d{day}", destination=_fast(plan))
+        assert server.rows == {f"{k}@x.com": {"ltv": v} for k, v in members.items()}, day
+
+
+def test_a_sync_that_dies_mid_way_resumes_without_loss_or_resending(adapter, server, tmp_path):
+    plan = _plan(tmp_path, server.url, batch=5)
+    _cohort(adapter, {f"m{i:02d}": float(i) for i in range(40)})
+
+    class Dies(WebhookDestination):
+        sent = 0
+
+        def send(self, batch):
+            if Dies.sent == 3:
+                raise KeyboardInterrupt("killed")
+            Dies.sent += 1
+            return super().send(batch)
+
+    with pytest.raises(KeyboardInterrupt):
+        sync(adapter, plan, end_time=DAY, run_id="r1", destination=Dies(plan, sleep=lambda s: None))
+    assert adapter.fetch("SELECT COUNT(*) FROM buyers_hook__synced") == [(15,)]
+    sync(adapter, plan, end_time=DAY, run_id="r2", destination=_fast(plan))
+    assert len(server.rows) == 40 and len(server.received) == 40 == len(set(server.received))
+
+
+def test_the_body_is_signed_and_the_auth_header_set_from_the_environment(adapter, server, tmp_path, monkeypatch):
+    server.secret = b"s3cret"
+    monkeypatch.setenv("HOOK_SECRET", "s3cret")
+    monkeypatch.setenv("HOOK_TOKEN", "Bearer abc")
+    plan = _plan(tmp_path, server.url, hmac_secret_env="HOOK_SECRET", auth_env="HOOK_TOKEN")
+    _cohort(adapter, {"m1": 1})
+    assert sync(adapter, plan, end_time=DAY, run_id="r", destination=_fast(plan)).added == 1
+    assert _fast(plan).headers["Authorization"] == "Bearer abc"
+
+
+def test_dry_run_counts_and_samples_without_sending(adapter, server, tmp_path):
+    plan = _plan(tmp_path, server.url, identifier=None)
+    _cohort(adapter, {"m1": 1, "m2": 2})
+    dry = diff_counts(adapter, plan)
+    assert (dry.added, dry.changed) == (2, 0) and dry.sample[0] == {"op": "added", "key": "m1", "ltv": 1.0}
+    assert server.requests == 0
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_files_get_one_part_per_batch(adapter, tmp_path, fmt):
+    import pandas as pd
+
+    plan = _plan(tmp_path, mode="all", batch=2, type="file", path="out", format=fmt)
+    _cohort(adapter, {"m1": 1, "m2": 2, "m3": 3})
+    out = sync(adapter, plan, end_time=DAY, run_id="run1")
+    parts = sorted((tmp_path / "out" / "buyers_hook" / "run1").glob(f"*.{fmt}"))
+    assert out.batches == 2 and [p.name for p in parts] == [f"part-00001.{fmt}", f"part-00002.{fmt}"]
+    read = {"jsonl": lambda p: pd.read_json(p, lines=True), "csv": pd.read_csv, "parquet": pd.read_parquet}[fmt]
+    frame = pd.concat([read(p) for p in parts])
+    assert sorted(frame["_key"]) == ["m1@x.com", "m2@x.com", "m3@x.com"]
+    assert sync(adapter, plan, end_time=DAY + timedelta(days=1), run_id="run2").sent == 3  # `all`: a full snapshot
