@@ -260,3 +260,22 @@ def test_files_get_one_part_per_batch(adapter, tmp_path, fmt):
     frame = pd.concat([read(p) for p in parts])
     assert sorted(frame["_key"]) == ["m1@x.com", "m2@x.com", "m3@x.com"]
     assert sync(adapter, plan, end_time=DAY + timedelta(days=1), run_id="run2").sent == 3  # `all`: a full snapshot
+
+
+@pytest.mark.parametrize(("old", "new", "says"), [
+    ("      identifier: email\n", "      identifier: emial\n", "identifier 'emial' is not an id type of entity user"),
+    ("      source: models/known_users\n", "      source: models/known_user\n", "source 'models/known_user' is not a cohort"),
+    ("        path: data/activations\n", "", "a file destination needs path:"),
+])
+def test_validate_names_what_is_wrong_in_an_activation(tmp_path, old, new, says):
+    import shutil
+
+    from profiles_pipeline.spec.validate import validate_project
+
+    root = tmp_path / "config"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "config", root, ignore=shutil.ignore_patterns("data"))
+    models = root / "models" / "profiles.yaml"
+    assert old in models.read_text()
+    models.write_text(models.read_text().replace(old, new))
+    problems = [str(p) for p in validate_project(root).problems]
+    assert any(says in p and "profiles.yaml:" in p for p in problems), problems

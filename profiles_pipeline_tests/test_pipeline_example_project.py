@@ -73,6 +73,7 @@ def test_every_asset_of_the_graph_is_materialized_with_metadata(runs, project) -
         "identity/user_id_stitcher/edges", "identity/user_id_stitcher/id_graph", "features/user",
         "feature_views/user_features_by_email", "feature_tables/user_profile", "cohorts/known_users",
         "cohorts/high_value_known_users", "feature_views/high_value_users_by_email",
+        "activations/known_users_to_files",
     }
     graph = meta["identity/user_id_stitcher/id_graph"]
     assert graph["dagster/row_count"] == _query(project, "SELECT COUNT(*) FROM user_id_stitcher")[0][0]
@@ -110,3 +111,25 @@ def test_feature_view_by_email_has_one_row_per_email(runs, project) -> None:
                             "GROUP BY email HAVING COUNT(*) > 1)")[0][0]
     assert dupes == 0
     assert _query(project, "SELECT COUNT(*) FROM user_features_by_email")[0][0] > 0
+
+
+def test_the_activation_files_hold_the_cohort_keyed_by_email(runs, project) -> None:
+    """Day 1 sends the cohort; day 2 sends what joined or changed; together the files' latest row
+    per email equals the cohort's members with their email, as the state table records them."""
+    import json
+
+    meta = _metadata(runs[DAY2])["activations/known_users_to_files"]
+    assert meta["sync_mode"] == "upsert" and meta["rejected"] == 0
+    sent: dict[str, dict] = {}
+    for part in sorted((project / "data" / "activations" / "known_users_to_files").glob("*/part-*.jsonl"),
+                       key=lambda p: p.stat().st_mtime):
+        for line in part.read_text().splitlines():
+            row = json.loads(line)
+            sent[row["_key"]] = row
+    members = _query(project, """SELECT g.other_id, c.total_revenue FROM known_users AS c
+        JOIN (SELECT user_main_id, other_id, ROW_NUMBER() OVER (PARTITION BY user_main_id ORDER BY first_seen_at, other_id) AS rk
+              FROM user_id_stitcher WHERE other_id_type = 'email') AS g ON g.user_main_id = c.user_main_id AND g.rk = 1""")
+    assert members, "the cohort has members with an email"
+    assert {k: round(float(v["lifetime_value"]), 2) for k, v in sent.items() if k in dict(members)} == {
+        k: round(float(v), 2) for k, v in members}
+    assert _query(project, "SELECT COUNT(*) FROM known_users_to_files__synced")[0][0] == len(sent)

@@ -76,7 +76,7 @@ def activation_plans(project: Project) -> list[ActivationPlan]:
         relation, step, entity_name = _source(project, spec.source)
         entity = project.entity(entity_name)
         main = entity.main_id_column
-        id_type = None if spec.identifier in (main, "main_id") else spec.identifier
+        id_type = None if spec.identifier == main else spec.identifier
         if id_type is not None and id_type not in entity.id_types:
             raise UserError(f"activation {model.name}: identifier {spec.identifier!r} is not an id type of entity "
                             f"{entity_name} ({', '.join(entity.id_types)}) nor its main id {main!r}")

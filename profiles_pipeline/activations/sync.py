@@ -53,6 +53,7 @@ class SyncResult:
 
     def as_metadata(self) -> dict:
         out = {k: v for k, v in asdict(self).items() if k != "sample"}
+        out["sync_mode"] = out.pop("mode")
         out["rejection_rate"] = round(self.rejection_rate, 4)
         return out
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from profiles_pipeline.cli import (
+    activate_cmd,
     audit_cmd,
     cleanup_cmd,
     compile_cmd,
@@ -65,6 +66,7 @@ app.command("init")(init_cmd.init)
 app.command("validate")(validate_cmd.validate)
 app.command("schema")(schema_cmd.schema)
 app.command("run")(run_cmd.run)
+app.command("activate")(activate_cmd.activate)
 app.command("compile")(compile_cmd.compile_project)
 app.command("query")(query_cmd.query)
 app.command("cleanup")(cleanup_cmd.cleanup)

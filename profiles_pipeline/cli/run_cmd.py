@@ -170,6 +170,8 @@ def _steps_table(result, scope) -> Table:
 
 def _did(step) -> str:
     m = step.metadata
+    if "sync_mode" in m:
+        return m.get("skipped") or f"{m['sync_mode']}: {m.get('sent', 0):,} row(s) sent in {m.get('batches', 0)} batch(es)"
     if "mode" in m:
         text = {"full": "rebuilt, history of every day in one pass", "range": "rebuilt, history of the run's days",
                 "incremental": "merged the new day(s) incrementally", "window": "recomputed the run's days; head unchanged",
@@ -217,6 +219,13 @@ def _headline(loaded, result, scope) -> str:
         if (s := result.last(f"features/{entity.name}")) and s.metadata.get("published"):
             lines.append(f"  features computed: {n} per {entity.name} for {s.rows or 0:,} {entity.name}s "
                          f"({entity.name}_feature_view)")
+    for step in loaded.graph.steps:
+        if step.kind == "activation" and (s := result.last(step.path)):
+            m = s.metadata
+            said = m.get("skipped") or (f"{m.get('added', 0):,} added, {m.get('changed', 0):,} changed, "
+                                        f"{m.get('removed', 0):,} removed, {m.get('rejected', 0):,} rejected in "
+                                        f"{m.get('batches', 0):,} batch(es), {m.get('retries', 0):,} retries")
+            lines.append(f"  activation {escape(step.key[1])}: {escape(said)}")
     if result.checks_failed:
         lines.append(f"  [yellow]checks that failed[/]: {'; '.join(result.checks_failed)}")
     for check, said in result.checks_warned.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from profiles_pipeline.pipeline.activation_steps import activation_steps
 from profiles_pipeline.pipeline.bad_values import explaining
 from profiles_pipeline.pipeline.code_versions import versioned
 from profiles_pipeline.pipeline.feature_steps import feature_steps
@@ -14,7 +15,7 @@ from profiles_pipeline.warehouse.connections import resolve_connection
 
 
 def build_graph(project: Project, warehouse_kind: str | None = None, span: PartitionSpan | None = None) -> ProjectGraph:
-    """Steps for every input, id-graph stage, features, feature view, cohort of `project`;
+    """Steps for every input, id-graph stage, features, feature view, cohort, activation of `project`;
     partitioned by day over `span` (default: see `partition_span`)."""
     kind = warehouse_kind or resolve_connection(project.root, project.config.connection).config.type
     steps: list[Step] = [input_step(project, i) for i in project.inputs]
@@ -26,6 +27,7 @@ def build_graph(project: Project, warehouse_kind: str | None = None, span: Parti
         graph_keys[entity.name] = entity_steps[-1].key
         steps += entity_steps
     steps += feature_steps(project, graph_keys)
+    steps += activation_steps(project)
     steps = versioned(project, _explained(project, steps))
     return ProjectGraph(
         project_name=project.name,

@@ -7,6 +7,7 @@ from profiles_pipeline.errors import Location
 from profiles_pipeline.spec.check_context import CheckContext
 from profiles_pipeline.spec.hints import did_you_mean
 from profiles_pipeline.spec.model_types import (
+    ActivationModel,
     EntityCohortModel,
     FeatureTableModel,
     IdStitcherModel,
@@ -51,6 +52,8 @@ def check_refs(ctx: CheckContext) -> None:
                     ctx.unknown(spec.loc_of("features", i), f"feature (entity var of '{entity}')", feature, known, "vars")
         elif isinstance(model, PropensityModel):
             _propensity(ctx, model)
+        elif isinstance(model, ActivationModel):
+            _activation(ctx, model)
     for entity in p.entities:
         if entity.id_stitcher and p.stitcher_model(entity.name) is None:
             continue  # the id_stitcher path itself is reported as unknown or invalid
@@ -121,6 +124,33 @@ def _cohort(ctx: CheckContext, model: EntityCohortModel) -> None:
         options = [f"{e}/all" for e in ctx.entity_names] + [f"models/{c.name}" for c in ctx.cohorts()]
         ctx.add(spec.loc_of("extends"), f"cohort '{model.name}' extends unknown cohort '{parent}'",
                 did_you_mean(parent, options, "cohorts"), "unknown_models")
+
+
+def _activation(ctx: CheckContext, model: ActivationModel) -> None:
+    """The source is a cohort, a feature table or an entity's feature view; the identifier is one
+    of its entity's id types or its main id."""
+    spec, p = model.model_spec, ctx.project
+    name = spec.source.strip("/").split("/")[-1]
+    target = p.resolve(spec.source) if spec.source.startswith("models/") else None
+    entity = None
+    if isinstance(target, EntityCohortModel):
+        entity = p.cohort_entity(name)
+    elif isinstance(target, FeatureTableModel):
+        entity = target.model_spec.entity_key
+    else:
+        entity = next((e.name for e in p.entities if e.feature_view_name == name), None)
+    if entity is None:
+        options = [f"models/{c.name}" for c in ctx.cohorts()] + [f"models/{m.name}" for m in p.models_of_type(
+            "feature_table_model")] + [e.feature_view_name for e in p.entities]
+        ctx.add(spec.loc_of("source"), f"activation {model.name}: source '{spec.source}' is not a cohort, feature "
+                "table or feature view", did_you_mean(spec.source, options, "sources"), "unknown_models")
+        return
+    ent = p.entity(entity)
+    choices = [*ent.id_types, ent.main_id_column]
+    if spec.identifier not in choices:
+        ctx.add(spec.loc_of("identifier"), f"activation {model.name}: identifier '{spec.identifier}' is not an id "
+                f"type of entity {entity} nor its main id", did_you_mean(spec.identifier, choices, "identifiers"),
+                "unknown_id_type")
 
 
 def _propensity(ctx: CheckContext, model: PropensityModel) -> None:
