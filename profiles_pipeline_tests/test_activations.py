@@ -279,3 +279,102 @@ def test_validate_names_what_is_wrong_in_an_activation(tmp_path, old, new, says)
     models.write_text(models.read_text().replace(old, new))
     problems = [str(p) for p in validate_project(root).problems]
     assert any(says in p and "profiles.yaml:" in p for p in problems), problems
+
+
+class VendorApi:
+    """Braze `/users/track` and HubSpot contacts batch upsert as their documentation describes
+    them: Bearer auth, request size limits, per-record errors, rate limiting."""
+
+    def __init__(self):
+        self.braze: dict[str, dict] = {}
+        self.hubspot: dict[str, dict] = {}
+        self.sizes: list[int] = []
+        self.throttle_once = True
+        self.lock = threading.Lock()
+
+
+def _vendor_handler(api: VendorApi):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _answer(self, status, doc, headers=None):
+            data = json.dumps(doc).encode()
+            self.send_response(status)
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self):  # noqa: N802
+            doc = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if self.headers.get("Authorization") != "Bearer key-123":
+                return self._answer(401, {"message": "Invalid API key"})
+            with api.lock:
+                if api.throttle_once:
+                    api.throttle_once = False
+                    import time as _t
+                    return self._answer(429, {"message": "rate limited"}, {"X-RateLimit-Reset": str(int(_t.time()))})
+                if self.path == "/users/track":
+                    attrs = doc["attributes"]
+                    api.sizes.append(len(attrs))
+                    if len(attrs) > 75:
+                        return self._answer(400, {"message": "too many attributes"})
+                    errors = []
+                    for i, a in enumerate(attrs):
+                        key = a.get("external_id") or a.get("email")
+                        if "@" not in str(key):
+                            errors.append({"type": "'email' is not valid", "input_array": "attributes", "index": i})
+                            continue
+                        api.braze[key] = {k: v for k, v in a.items() if k not in ("external_id", "email")}
+                    return self._answer(201, {"message": "success", "attributes_processed": len(attrs) - len(errors),
+                                              **({"errors": errors} if errors else {})})
+                if self.path == "/crm/v3/objects/contacts/batch/upsert":
+                    inputs = doc["inputs"]
+                    api.sizes.append(len(inputs))
+                    if len(inputs) > 100:
+                        return self._answer(400, {"status": "error", "message": "batch too large"})
+                    bad = [x["id"] for x in inputs if "@" not in x["id"] or x["idProperty"] != "email"]
+                    for x in inputs:
+                        if x["id"] not in bad:
+                            api.hubspot[x["id"]] = x["properties"]
+                    if bad:
+                        return self._answer(207, {"status": "COMPLETE", "results": [], "numErrors": 1, "errors": [
+                            {"status": "error", "category": "VALIDATION_ERROR", "message": "Email address is invalid",
+                             "context": {"ids": bad}}]})
+                    return self._answer(200, {"status": "COMPLETE", "results": []})
+            self._answer(404, {"message": "no such endpoint"})
+
+    return Handler
+
+
+@pytest.fixture
+def vendor():
+    api = VendorApi()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _vendor_handler(api))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    api.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield api
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("kind", ["braze", "hubspot"])
+def test_braze_and_hubspot_get_their_documented_payloads(adapter, vendor, tmp_path, monkeypatch, kind):
+    from profiles_pipeline.activations.destinations.braze import BrazeDestination
+    from profiles_pipeline.activations.destinations.hubspot import HubSpotDestination
+
+    monkeypatch.setenv("VENDOR_KEY", "key-123")
+    plan = _plan(tmp_path, type=kind, url=vendor.url, api_key_env="VENDOR_KEY", batch=250)
+    members = {f"m{i:03d}": float(i) for i in range(180)}
+    _cohort(adapter, members)
+    adapter.execute("UPDATE ids SET other_id = 'not-an-email' WHERE user_main_id = 'm007' AND other_id = 'm007@x.com'")
+    dest = (BrazeDestination if kind == "braze" else HubSpotDestination)(plan, sleep=lambda s: None)
+    out = sync(adapter, plan, end_time=DAY, run_id="r", destination=dest)
+    held = vendor.braze if kind == "braze" else vendor.hubspot
+    assert out.rejected == 1 and out.added == 179 and out.retries >= 1
+    assert max(vendor.sizes) == (75 if kind == "braze" else 100)
+    assert held["m001@x.com"] == {"ltv": 1.0} and "not-an-email" not in held and len(held) == 179
+    message = adapter.fetch("SELECT message FROM buyers_hook__rejected")[0][0]
+    assert message == ("Braze: 'email' is not valid" if kind == "braze" else "HubSpot: Email address is invalid")

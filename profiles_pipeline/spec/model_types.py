@@ -255,8 +255,10 @@ class PropensityModel(_ModelBase):
 class ActivationDestination(SpecModel):
     """Where an activation sends rows. Secrets are named by environment variables, never written here."""
 
-    type: Literal["webhook", "file"]
-    url: str | None = Field(default=None, description="webhook: the endpoint (or url_env)")
+    type: Literal["webhook", "file", "braze", "hubspot"]
+    url: str | None = Field(default=None, description="webhook: the endpoint (or url_env); braze: the REST "
+                            "endpoint of your instance (https://rest.iad-01.braze.com); hubspot: default "
+                            "https://api.hubapi.com")
     url_env: str | None = Field(default=None, description="webhook: an environment variable holding the endpoint")
     auth_header: str = Field(default="Authorization", description="webhook: the header auth_env's value goes in")
     auth_env: str | None = Field(default=None, description="webhook: environment variable holding the auth header value")
@@ -264,6 +266,10 @@ class ActivationDestination(SpecModel):
                                         "HMAC-SHA256 key; the body's signature goes in X-Profiles-Signature")
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=6, ge=1, description="webhook: tries per batch before the sync fails")
+    api_key_env: str | None = Field(default=None, description="braze, hubspot: environment variable holding the "
+                                    "API key / private app token (sent as a Bearer token)")
+    id_field: str | None = Field(default=None, description="braze: external_id (default) or email; hubspot: the "
+                                 "idProperty (default email)")
     path: str | None = Field(default=None, description="file: folder (relative to the project) files go into")
     format: Literal["csv", "jsonl", "parquet"] = "jsonl"
 
@@ -273,6 +279,13 @@ class ActivationDestination(SpecModel):
             raise ValueError("a webhook destination needs url: or url_env:")
         if self.type == "file" and not self.path:
             raise ValueError("a file destination needs path: (a folder, relative to the project)")
+        if self.type in ("braze", "hubspot") and not self.api_key_env:
+            raise ValueError(f"a {self.type} destination needs api_key_env: (the environment variable holding its key)")
+        if self.type == "braze" and not self.url:
+            raise ValueError("a braze destination needs url: (your instance's REST endpoint, e.g. "
+                             "https://rest.iad-01.braze.com)")
+        if self.type == "braze" and self.id_field not in (None, "external_id", "email"):
+            raise ValueError(f"braze keys users by external_id or email, not {self.id_field!r}")
         return self
 
 
@@ -289,6 +302,12 @@ class ActivationSpec(SpecModel):
     rate_limit: float | None = Field(default=None, gt=0, description="at most this many requests per second")
     max_rejection_rate: float = Field(default=0.05, ge=0, le=1,
                                       description="the asset check fails when more of a sync's rows are rejected")
+
+    @model_validator(mode="after")
+    def _mode_fits(self) -> ActivationSpec:
+        if self.sync_mode == "mirror" and self.destination.type == "hubspot":
+            raise ValueError("hubspot contacts are upserted, not removed here: use sync_mode upsert or insert")
+        return self
 
 
 class ActivationModel(_ModelBase):

@@ -15,6 +15,14 @@ def open_destination(plan, run_id: str) -> Destination:
         from profiles_pipeline.activations.destinations.files import FileDestination
 
         return FileDestination(plan, run_id)
+    if kind == "braze":
+        from profiles_pipeline.activations.destinations.braze import BrazeDestination
+
+        return BrazeDestination(plan)
+    if kind == "hubspot":
+        from profiles_pipeline.activations.destinations.hubspot import HubSpotDestination
+
+        return HubSpotDestination(plan)
     raise ValueError(f"unknown destination type {kind!r}")
 
 
