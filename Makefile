@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 USERS ?= 2000
 DAYS ?= 14
 
-.PHONY: demo test lint
+.PHONY: redis-server demo test lint
 
 $(BIN)/profiles: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ demo: $(BIN)/profiles
 	$(BIN)/profiles sample-data generate -p config --users $(USERS) --days $(DAYS)
 	$(BIN)/profiles run -p config
 
-test: $(BIN)/profiles
+test: $(BIN)/profiles redis-server
 	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+
+# The activation tests start a real redis-server on a loopback port: installed through apt when missing.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || (apt-get install -y -q redis-server >/dev/null 2>&1 \
+	  || (apt-get update -q >/dev/null && apt-get install -y -q redis-server >/dev/null))
 
 lint: $(BIN)/profiles
 	$(BIN)/ruff check profiles_pipeline profiles_pipeline_tests bench

@@ -39,6 +39,16 @@ class ActivationPlan:
     project_root: Path
 
     @property
+    def sends_ids(self) -> bool:
+        """Whether each row carries its profile's ids (`_ids`): a profile store looks profiles up by any id."""
+        return self.destination.type == "redis" and self.source_step[0] != "cohorts" and self.id_graph is not None
+
+    @property
+    def is_membership(self) -> bool:
+        """A cohort's rows say who is in it; other sources' rows are profiles."""
+        return self.source_step[0] == "cohorts"
+
+    @property
     def state_table(self) -> str:
         """What the destination accepted: (key, row_hash, synced_at, run_id)."""
         return f"{self.name}__synced"
@@ -82,7 +92,7 @@ def activation_plans(project: Project) -> list[ActivationPlan]:
                             f"{entity_name} ({', '.join(entity.id_types)}) nor its main id {main!r}")
         plans.append(ActivationPlan(
             name=model.name, source_relation=relation, source_step=step, entity=entity_name, main_id_column=main,
-            id_type=id_type, id_graph=project.stitcher_name(entity_name) if id_type else None,
+            id_type=id_type, id_graph=project.stitcher_name(entity_name) if entity.id_stitcher or id_type else None,
             columns=dict(spec.columns), mode=spec.sync_mode, batch_size=spec.batch_size, rate_limit=spec.rate_limit,
             max_rejection_rate=spec.max_rejection_rate, destination=spec.destination, project_root=project.root,
         ))

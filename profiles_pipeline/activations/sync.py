@@ -75,7 +75,7 @@ def _columns(adapter, plan: ActivationPlan) -> dict[str, str]:
             raise UserError(f"activation {plan.name}: {plan.source_relation} has no column(s) {', '.join(missing)} "
                             f"(it has {', '.join(sorted(present))})")
         return dict(plan.columns)
-    skip = {plan.main_id_column.lower(), "valid_at"}
+    skip = {plan.main_id_column.lower()} | ({"valid_at"} if plan.destination.type != "redis" else set())
     return {name: name for low, name in present.items() if low not in skip}
 
 
@@ -88,9 +88,27 @@ def _source_rows(adapter, plan: ActivationPlan, columns: dict[str, str]) -> exp.
     joined = parts[0] if len(parts) == 1 else exp.func("CONCAT_WS", exp.Literal.string(_SEP), *parts)
     row_hash = exp.func("MD5", joined) if parts else exp.Literal.string("")
     main = exp.column(plan.main_id_column, table="s", quoted=True)
+    ids_join = None
+    if plan.sends_ids:  # every id of the profile, as one sorted string: a change of ids changes the row
+        graph_main = exp.column(plan.main_id_column, quoted=True)
+        pair = exp.DPipe(this=exp.DPipe(this=exp.column("other_id_type"), expression=exp.Literal.string(":")),
+                         expression=exp.column("other_id"))
+        agg = exp.GroupConcat(this=exp.Order(this=pair, expressions=[exp.Ordered(this=pair.copy())]),
+                              separator=exp.Literal.string("\x1f"))
+        ids = (exp.select(exp.alias_(graph_main.copy(), "_m"), exp.alias_(agg, "_ids"))
+               .from_(adapter.table_expr(plan.id_graph)).group_by(graph_main.copy()))
+        ids_join = (exp.alias_(ids.subquery(), "i", table=True),
+                    exp.EQ(this=exp.column("_m", table="i"), expression=main.copy()))
+        ids_col = exp.column("_ids", table="i")
+        cols.append(ids_col)
+        parts.append(exp.func("COALESCE", ids_col.copy(), exp.Literal.string(_NULL)))
+        joined = exp.func("CONCAT_WS", exp.Literal.string(_SEP), *parts)
+        row_hash = exp.func("MD5", joined)
     if plan.id_type is None:
         key = exp.cast(main, "VARCHAR")
         query = exp.select(exp.alias_(key, "_key"), exp.alias_(row_hash, "_hash"), *cols).from_(src)
+        if ids_join:
+            query = query.join(ids_join[0], on=ids_join[1], join_type="left")
         return query.where(exp.Not(this=exp.Is(this=main.copy(), expression=exp.null())))
     graph = adapter.table_expr(plan.id_graph)
     g_main = exp.column(plan.main_id_column, quoted=True)
@@ -103,7 +121,8 @@ def _source_rows(adapter, plan: ActivationPlan, columns: dict[str, str]) -> exp.
     on = exp.and_(exp.EQ(this=exp.column("_m", table="g"), expression=main.copy()),
                   exp.EQ(this=exp.column("_rk", table="g"), expression=exp.Literal.number(1)))
     key = exp.cast(exp.column("_id", table="g"), "VARCHAR")
-    return exp.select(exp.alias_(key, "_key"), exp.alias_(row_hash, "_hash"), *cols).from_(src).join(g, on=on)
+    query = exp.select(exp.alias_(key, "_key"), exp.alias_(row_hash, "_hash"), *cols).from_(src).join(g, on=on)
+    return query.join(ids_join[0], on=ids_join[1], join_type="left") if ids_join else query
 
 
 _DIFF = f"""{_TEMP} out AS
@@ -136,7 +155,7 @@ def diff_counts(adapter, plan: ActivationPlan, sample: int = 5) -> SyncResult:
     """What a sync would send now (for `--dry-run`): counts and a few rows; sends nothing."""
     columns, diff_rows, removed, without = _prepare(adapter, plan)
     out = SyncResult(plan.name, plan.mode, skipped_without_identifier=without)
-    fields = list(columns.values())
+    fields = list(columns.values()) + (["_ids"] if plan.sends_ids else [])
     for r in diff_rows:
         if r[-1] == "added":
             out.added += 1
@@ -162,7 +181,7 @@ def sync(adapter, plan: ActivationPlan, *, end_time: datetime, run_id: str, dest
                           "the destination keeps the newer rows")
     columns, diff_rows, removed, without = _prepare(adapter, plan)
     result = SyncResult(plan.name, plan.mode, skipped_without_identifier=without)
-    fields = list(columns.values())
+    fields = list(columns.values()) + (["_ids"] if plan.sends_ids else [])
     ops: list[tuple[Op, str | None, str]] = []  # (op, row hash to record, diff kind)
     for r in diff_rows:
         ops.append((Op("upsert", str(r[0]), dict(zip(fields, r[2:-1], strict=True))), str(r[1]), r[-1]))

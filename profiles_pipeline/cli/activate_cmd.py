@@ -113,3 +113,47 @@ def show_activations(project_dir: ProjectDir = Path("."), as_json: JsonFlag = Fa
     for r in rows:
         table.add_row(*(str(v) if v is not None else "–" for v in r.values()))
     console.print(table)
+
+
+@handles_errors
+def serve(
+    project_dir: ProjectDir = Path("."),
+    redis_url: Annotated[str | None, typer.Option("--redis-url", envvar="PROFILES_REDIS_URL", help="The Redis the "
+                         "activations write (default: the project's redis activation's url).")] = None,
+    token_env: Annotated[str, typer.Option("--token-env", help="Environment variable holding the bearer token "
+                         "clients must send.")] = "PROFILES_API_TOKEN",
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Serve profiles by any id (the Activation API), from the Redis store the activations keep:
+    GET /v1/entities/{entity}/{id_type}/{value}; OpenAPI docs at /docs.
+
+    Example: PROFILES_API_TOKEN=secret profiles serve -p config --redis-url redis://127.0.0.1:6379/0
+    """
+    import os
+
+    import redis
+    import uvicorn
+
+    from profiles_pipeline.activations import activation_plans
+    from profiles_pipeline.activations.api import EntityIds, build_app
+    from profiles_pipeline.cli import project_loading
+
+    loaded = project_loading.load(project_dir)
+    stores = [p for p in activation_plans(loaded.project) if p.destination.type == "redis"]
+    if redis_url is None:
+        if not stores:
+            raise UserError("no activation of this project writes to Redis; add one (destination type: redis) or "
+                            "pass --redis-url")
+        d = stores[0].destination
+        redis_url = d.url or os.environ.get(d.url_env or "")
+        if not redis_url:
+            raise UserError(f"environment variable {d.url_env} (the Redis URL) is not set; or pass --redis-url")
+    token = os.environ.get(token_env)
+    if not token:
+        raise UserError(f"environment variable {token_env} (the API's bearer token) is not set")
+    prefix = stores[0].destination.key_prefix if stores else "profiles"
+    entities = {e.name: EntityIds(tuple(e.id_types), e.main_id_column) for e in loaded.project.entities}
+    app = build_app(redis.Redis.from_url(redis_url), entities, token, prefix)
+    console.print(f"Activation API on http://{host}:{port} (docs: /docs), reading {redis_url}", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

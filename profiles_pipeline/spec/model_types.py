@@ -255,7 +255,7 @@ class PropensityModel(_ModelBase):
 class ActivationDestination(SpecModel):
     """Where an activation sends rows. Secrets are named by environment variables, never written here."""
 
-    type: Literal["webhook", "file", "braze", "hubspot"]
+    type: Literal["webhook", "file", "braze", "hubspot", "redis"]
     url: str | None = Field(default=None, description="webhook: the endpoint (or url_env); braze: the REST "
                             "endpoint of your instance (https://rest.iad-01.braze.com); hubspot: default "
                             "https://api.hubapi.com")
@@ -271,6 +271,7 @@ class ActivationDestination(SpecModel):
     id_field: str | None = Field(default=None, description="braze: external_id (default) or email; hubspot: the "
                                  "idProperty (default email)")
     path: str | None = Field(default=None, description="file: folder (relative to the project) files go into")
+    key_prefix: str = Field(default="profiles", description="redis: the prefix of every key written")
     format: Literal["csv", "jsonl", "parquet"] = "jsonl"
 
     @model_validator(mode="after")
@@ -279,6 +280,8 @@ class ActivationDestination(SpecModel):
             raise ValueError("a webhook destination needs url: or url_env:")
         if self.type == "file" and not self.path:
             raise ValueError("a file destination needs path: (a folder, relative to the project)")
+        if self.type == "redis" and not (self.url or self.url_env):
+            raise ValueError("a redis destination needs url: or url_env: (redis://host:port/db)")
         if self.type in ("braze", "hubspot") and not self.api_key_env:
             raise ValueError(f"a {self.type} destination needs api_key_env: (the environment variable holding its key)")
         if self.type == "braze" and not self.url:

@@ -23,6 +23,10 @@ def open_destination(plan, run_id: str) -> Destination:
         from profiles_pipeline.activations.destinations.hubspot import HubSpotDestination
 
         return HubSpotDestination(plan)
+    if kind == "redis":
+        from profiles_pipeline.activations.destinations.redis_store import RedisDestination
+
+        return RedisDestination(plan)
     raise ValueError(f"unknown destination type {kind!r}")
 
 

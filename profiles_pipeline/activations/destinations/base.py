@@ -31,3 +31,11 @@ class Destination(Protocol):
         `ProfilesError` when it cannot (after its retries): nothing of the batch counts as sent."""
 
     def close(self) -> None: ...
+
+
+def json_default(value: Any) -> Any:
+    """JSON for what warehouses return beyond JSON's types: decimals as numbers, the rest (times,
+    dates) as their text."""
+    from decimal import Decimal
+
+    return float(value) if isinstance(value, Decimal) else str(value)

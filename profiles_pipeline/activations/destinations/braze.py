@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from profiles_pipeline.activations.destinations.base import BatchOutcome, Op
+from profiles_pipeline.activations.destinations.base import BatchOutcome, Op, json_default
 from profiles_pipeline.activations.destinations.http import JsonPoster
 from profiles_pipeline.activations.destinations.webhook import env_value
 
@@ -36,7 +36,7 @@ class BrazeDestination:
         out = BatchOutcome(attempts=0)
         for i in range(0, len(batch), PER_REQUEST):
             chunk = batch[i:i + PER_REQUEST]
-            body = json.dumps({"attributes": [self._attributes(o) for o in chunk]}, default=str).encode()
+            body = json.dumps({"attributes": [self._attributes(o) for o in chunk]}, default=json_default).encode()
             answer = self.poster.post(body)
             out.attempts += answer.attempts
             out.waited_seconds += answer.waited

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from profiles_pipeline.activations.destinations.base import BatchOutcome, Op
+from profiles_pipeline.activations.destinations.base import BatchOutcome, Op, json_default
 
 
 class FileDestination:
@@ -29,7 +29,7 @@ class FileDestination:
         tmp = final.with_name(final.name + ".tmp")
         rows = [{"_op": o.op, "_key": o.key, **o.fields} for o in batch]
         if self.format == "jsonl":
-            tmp.write_text("".join(json.dumps(r, default=str, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
+            tmp.write_text("".join(json.dumps(r, default=json_default, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
         elif self.format == "csv":
             pd.DataFrame(rows).to_csv(tmp, index=False)
         else:

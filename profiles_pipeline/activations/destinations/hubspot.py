@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from profiles_pipeline.activations.destinations.base import BatchOutcome, Op
+from profiles_pipeline.activations.destinations.base import BatchOutcome, Op, json_default
 from profiles_pipeline.activations.destinations.http import JsonPoster
 from profiles_pipeline.activations.destinations.webhook import env_value
 
@@ -43,7 +43,7 @@ class HubSpotDestination:
                 continue
             inputs = [{"idProperty": self.id_property, "id": o.key,
                        "properties": {k: ("" if v is None else v) for k, v in o.fields.items()}} for o in chunk]
-            answer = self.poster.post(json.dumps({"inputs": inputs}, default=str).encode())
+            answer = self.poster.post(json.dumps({"inputs": inputs}, default=json_default).encode())
             out.attempts += answer.attempts
             out.waited_seconds += answer.waited
             doc = answer.json()

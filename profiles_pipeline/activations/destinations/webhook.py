@@ -14,7 +14,7 @@ import hmac
 import json
 import os
 
-from profiles_pipeline.activations.destinations.base import BatchOutcome, Op
+from profiles_pipeline.activations.destinations.base import BatchOutcome, Op, json_default
 from profiles_pipeline.activations.destinations.http import JsonPoster, retry_after_seconds
 from profiles_pipeline.errors import UserError
 
@@ -44,7 +44,7 @@ class WebhookDestination:
 
     def send(self, batch: list[Op]) -> BatchOutcome:
         rows = [{"op": o.op, "key": o.key, "fields": o.fields} for o in batch]
-        body = json.dumps({"activation": self.name, "rows": rows}, default=str, sort_keys=True).encode()
+        body = json.dumps({"activation": self.name, "rows": rows}, default=json_default, sort_keys=True).encode()
         signed = {"X-Profiles-Signature": "sha256=" + hmac.new(self.secret, body, hashlib.sha256).hexdigest()} \
             if self.secret is not None else {}
         answer = self.poster.post(body, signed)
