@@ -40,6 +40,7 @@ class Receiver:
         self.reject_keys: set[str] = set()
         self.secret: bytes | None = None
         self.rng = random.Random(7)
+        self.delay = 0.0  # seconds each request takes, outside the lock
         self.lock = threading.Lock()
 
 
@@ -50,6 +51,9 @@ def _handler(rx: Receiver):
 
         def do_POST(self):  # noqa: N802
             body = self.rfile.read(int(self.headers["Content-Length"]))
+            if rx.delay:
+                import time as _time
+                _time.sleep(rx.delay)
             with rx.lock:
                 rx.requests += 1
                 if rx.secret is not None:
@@ -378,3 +382,51 @@ def test_braze_and_hubspot_get_their_documented_payloads(adapter, vendor, tmp_pa
     assert held["m001@x.com"] == {"ltv": 1.0} and "not-an-email" not in held and len(held) == 179
     message = adapter.fetch("SELECT message FROM buyers_hook__rejected")[0][0]
     assert message == ("Braze: 'email' is not valid" if kind == "braze" else "HubSpot: Email address is invalid")
+
+
+_SYNC_SCRIPT = """
+import sys
+from datetime import datetime
+from pathlib import Path
+from profiles_pipeline.activations.plan import ActivationPlan
+from profiles_pipeline.activations.sync import sync
+from profiles_pipeline.spec.model_types import ActivationDestination
+from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+db, url = sys.argv[1], sys.argv[2]
+plan = ActivationPlan(name="buyers_hook", source_relation="buyers", source_step=("cohorts", "buyers"), entity="user",
+    main_id_column="user_main_id", id_type="email", id_graph="ids", columns={"revenue": "ltv"}, mode="upsert",
+    batch_size=5, rate_limit=None, max_rejection_rate=0.05,
+    destination=ActivationDestination(type="webhook", url=url), project_root=Path("."))
+with DuckDBAdapter(db) as adapter:
+    sync(adapter, plan, end_time=datetime(2026, 1, 10, 23, 59), run_id="killed")
+"""
+
+
+def test_kill_9_mid_sync_then_rerun_loses_nothing(tmp_path, server):
+    """A real process is SIGKILLed while it syncs (the server answers slowly); the rerun sends
+    the rest: the server ends with exactly the source, and at most the batch in flight twice."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "k.duckdb"
+    with DuckDBAdapter(db) as a:
+        a.execute("CREATE TABLE ids (user_main_id VARCHAR, other_id VARCHAR, other_id_type VARCHAR, first_seen_at TIMESTAMP)")
+        _cohort(a, {f"m{i:02d}": float(i) for i in range(40)})
+    server.delay = 0.3
+    proc = subprocess.Popen([sys.executable, "-c", _SYNC_SCRIPT, str(db), server.url])
+    deadline = time.time() + 60
+    while server.requests < 3 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL and 3 <= len(server.received) < 40
+    server.delay = 0.0
+    with DuckDBAdapter(db) as a:
+        plan = _plan(tmp_path, server.url, batch=5)
+        sync(a, plan, end_time=DAY, run_id="rerun", destination=_fast(plan))
+        assert a.fetch("SELECT COUNT(*) FROM buyers_hook__synced") == [(40,)]
+    assert server.rows == {f"m{i:02d}@x.com": {"ltv": float(i)} for i in range(40)}
+    assert len(server.received) - 40 <= 5

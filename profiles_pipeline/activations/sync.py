@@ -126,43 +126,72 @@ def _source_rows(adapter, plan: ActivationPlan, columns: dict[str, str]) -> exp.
 
 
 _DIFF = f"""{_TEMP} out AS
-SELECT src.*, CASE WHEN st.key IS NULL THEN 'added' ELSE 'changed' END AS _op
-FROM src LEFT JOIN state AS st ON st.key = src._key
-WHERE st.key IS NULL OR (st.row_hash <> src._hash AND :changes) OR :all_rows"""
+SELECT *, ROW_NUMBER() OVER (ORDER BY _op, _key) AS _seq FROM (
+  SELECT src.*, CASE WHEN st.key IS NULL THEN 'added' ELSE 'changed' END AS _op
+  FROM src LEFT JOIN state AS st ON st.key = src._key
+  WHERE st.key IS NULL OR (st.row_hash <> src._hash AND :changes) OR :all_rows) AS d"""
 
-_REMOVED = "SELECT st.key FROM state AS st WHERE NOT EXISTS (SELECT 1 FROM src WHERE src._key = st.key)"
+#: Keys that left the source, numbered after the diff's rows (they are sent last).
+_REMOVED = f"""{_TEMP} out AS
+SELECT st.key AS _key, (SELECT COUNT(*) FROM diff) + ROW_NUMBER() OVER (ORDER BY st.key) AS _seq FROM state AS st
+WHERE NOT EXISTS (SELECT 1 FROM src WHERE src._key = st.key)"""
+
+
+@dataclass(frozen=True)
+class _Work:
+    """The sync's scratch tables: the source as keyed rows, the numbered diff, the removed keys."""
+
+    src: str
+    diff: str
+    removed: str
+
+    @classmethod
+    def of(cls, plan: ActivationPlan) -> _Work:
+        return cls(f"{plan.name}__w_source", f"{plan.name}__w_diff", f"{plan.name}__w_removed")
+
+    def names(self, plan: ActivationPlan) -> dict[str, str]:
+        return {"src": self.src, "diff": self.diff, "removed": self.removed, "state": plan.state_table,
+                "rejected": plan.rejected_table}
 
 
 def _prepare(adapter, plan: ActivationPlan) -> tuple[dict[str, str], list[tuple], list[str], int]:
-    """(columns, diff rows (_key, _hash, values..., _op), removed keys, source rows without the identifier)."""
+    """Build the scratch tables; returns (columns, diff rows (_key, _hash, values..., _op, _seq),
+    removed keys in send order, source rows without the identifier)."""
     _ensure_state(adapter, plan)
     columns = _columns(adapter, plan)
-    src, diff = f"{plan.name}__w_source", f"{plan.name}__w_diff"
-    adapter.execute(exp.Create(this=adapter.table_expr(src), kind="TABLE", replace=True,
+    w = _Work.of(plan)
+    adapter.execute(exp.Create(this=adapter.table_expr(w.src), kind="TABLE", replace=True,
                                expression=_source_rows(adapter, plan, columns),
                                properties=exp.Properties(expressions=[exp.TemporaryProperty()])))
-    names = {"src": src, "state": plan.state_table, "out": diff}
+    names = {**w.names(plan), "out": w.diff}
     run(adapter, _DIFF, names, changes=plan.mode in ("upsert", "mirror"), all_rows=plan.mode == "all")
-    diff_rows = rows(adapter, "SELECT * FROM d ORDER BY _op, _key", {"d": diff})
-    removed = [r[0] for r in rows(adapter, _REMOVED, names)] if plan.mode in ("mirror", "all") else []
-    total = adapter.row_count(plan.source_relation)
-    without = total - adapter.row_count(src)
-    drop(adapter, src, diff)
+    diff_rows = rows(adapter, "SELECT * FROM diff ORDER BY _seq", names)
+    removed: list[str] = []
+    run(adapter, _REMOVED if plan.mode in ("mirror", "all") else f"{_TEMP} out AS SELECT _key, _seq FROM diff WHERE FALSE",
+        {**names, "out": w.removed})
+    removed = [r[0] for r in rows(adapter, "SELECT _key FROM removed ORDER BY _seq", names)]
+    without = adapter.row_count(plan.source_relation) - adapter.row_count(w.src)
     return columns, diff_rows, removed, without
+
+
+def _drop_work(adapter, plan: ActivationPlan) -> None:
+    w = _Work.of(plan)
+    drop(adapter, w.src, w.diff, w.removed)
 
 
 def diff_counts(adapter, plan: ActivationPlan, sample: int = 5) -> SyncResult:
     """What a sync would send now (for `--dry-run`): counts and a few rows; sends nothing."""
     columns, diff_rows, removed, without = _prepare(adapter, plan)
+    _drop_work(adapter, plan)
     out = SyncResult(plan.name, plan.mode, skipped_without_identifier=without)
     fields = list(columns.values()) + (["_ids"] if plan.sends_ids else [])
     for r in diff_rows:
-        if r[-1] == "added":
+        if r[-2] == "added":
             out.added += 1
         else:
             out.changed += 1
     out.removed = len(removed) if plan.mode == "mirror" else 0
-    out.sample = [{"op": r[-1], "key": r[0], **dict(zip(fields, r[2:-1], strict=True))} for r in diff_rows[:sample]]
+    out.sample = [{"op": r[-2], "key": r[0], **dict(zip(fields, r[2:-2], strict=True))} for r in diff_rows[:sample]]
     return out
 
 
@@ -182,20 +211,21 @@ def sync(adapter, plan: ActivationPlan, *, end_time: datetime, run_id: str, dest
     columns, diff_rows, removed, without = _prepare(adapter, plan)
     result = SyncResult(plan.name, plan.mode, skipped_without_identifier=without)
     fields = list(columns.values()) + (["_ids"] if plan.sends_ids else [])
-    ops: list[tuple[Op, str | None, str]] = []  # (op, row hash to record, diff kind)
+    ops: list[tuple[Op, str]] = []  # (op, diff kind), in _seq order
     for r in diff_rows:
-        ops.append((Op("upsert", str(r[0]), dict(zip(fields, r[2:-1], strict=True))), str(r[1]), r[-1]))
+        ops.append((Op("upsert", str(r[0]), dict(zip(fields, r[2:-2], strict=True))), r[-2]))
     if plan.mode == "mirror":
-        ops += [(Op("delete", str(k), {}), None, "removed") for k in removed]
+        ops += [(Op("delete", str(k), {}), "removed") for k in removed]
     dest = destination or open_destination(plan, run_id)
+    names = _Work.of(plan).names(plan)
     try:
         for i in range(0, len(ops), plan.batch_size):
             batch = ops[i:i + plan.batch_size]
-            outcome = dest.send([o for o, _, _ in batch])
+            outcome = dest.send([o for o, _ in batch])
             result.batches += 1
             result.retries += outcome.attempts - 1
-            _record(adapter, plan, batch, outcome.rejected, end_time, run_id)
-            for op, _, kind in batch:
+            _record(adapter, names, batch, outcome.rejected, (i + 1, i + len(batch)), end_time, run_id)
+            for op, kind in batch:
                 result.sent += 1
                 if op.key in outcome.rejected:
                     result.rejected += 1
@@ -204,37 +234,36 @@ def sync(adapter, plan: ActivationPlan, *, end_time: datetime, run_id: str, dest
     finally:
         dest.close()
     with adapter.transaction():
-        if plan.mode == "all" and removed:
-            _delete_keys(adapter, plan.state_table, removed)
+        if plan.mode == "all":  # keys that left a full snapshot are forgotten
+            run(adapter, "DELETE FROM state WHERE key IN (SELECT _key FROM removed)", names)
         run(adapter, "DELETE FROM m", {"m": plan.meta_table})
         run(adapter, "INSERT INTO m VALUES (:t, :run_id)", {"m": plan.meta_table}, t=end_time, run_id=run_id)
+    _drop_work(adapter, plan)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
 
-def _in_keys(keys: list[str]) -> exp.Expression:
-    return exp.In(this=exp.column("key"), expressions=[exp.Literal.string(k) for k in keys])
+_BATCH_KEYS = "SELECT _key FROM diff WHERE _seq BETWEEN :lo AND :hi UNION ALL SELECT _key FROM removed WHERE _seq BETWEEN :lo AND :hi"
 
 
-def _delete_keys(adapter, table: str, keys: list[str]) -> None:
-    for i in range(0, len(keys), 1000):
-        adapter.execute(exp.delete(adapter.table_expr(table), where=_in_keys(keys[i:i + 1000])))
-
-
-def _record(adapter, plan: ActivationPlan, batch, rejected: dict[str, str], end_time: datetime, run_id: str) -> None:
-    """The batch's accepted rows into the state, its rejections into the rejected table: one transaction."""
-    keys = [op.key for op, _, _ in batch]
-    accepted = [(op, h) for op, h, _ in batch if op.key not in rejected]
-    at = literal(end_time)
+def _record(adapter, names: dict[str, str], batch, rejected: dict[str, str], seqs: tuple[int, int],
+            end_time: datetime, run_id: str) -> None:
+    """The batch's accepted rows into the state, its rejections into the rejected table, in one
+    transaction. The batch is the diff's rows numbered `seqs` (removed keys included): statements
+    over the scratch tables, with only the few rejected keys written out."""
+    lo, hi = seqs
+    bad = sorted(rejected)
+    keep = " AND key NOT IN :bad" if bad else ""
+    keep_diff = " AND _key NOT IN :bad" if bad else ""
+    values = {"lo": lo, "hi": hi, "at": end_time, "run_id": run_id}
+    if bad:
+        values["bad"] = exp.Tuple(expressions=[exp.Literal.string(k) for k in bad])
     with adapter.transaction():
-        if accepted:
-            adapter.execute(exp.delete(adapter.table_expr(plan.state_table), where=_in_keys([op.key for op, _ in accepted])))
-        upserted = [exp.tuple_(literal(op.key), literal(h), at.copy(), literal(run_id)) for op, h in accepted
-                    if op.op == "upsert"]
-        if upserted:
-            adapter.execute(exp.insert(exp.values(upserted), adapter.table_expr(plan.state_table)))
-        adapter.execute(exp.delete(adapter.table_expr(plan.rejected_table), where=_in_keys(keys)))
-        bad = [exp.tuple_(literal(op.key), literal(op.op), literal(rejected[op.key]), at.copy(), literal(run_id))
-               for op, _, _ in batch if op.key in rejected]
+        run(adapter, f"DELETE FROM state WHERE key IN ({_BATCH_KEYS}){keep}", names, **values)
+        run(adapter, f"INSERT INTO state SELECT _key, _hash, :at, :run_id FROM diff WHERE _seq BETWEEN :lo AND :hi{keep_diff}",
+            names, **values)
+        run(adapter, f"DELETE FROM rejected WHERE key IN ({_BATCH_KEYS})", names, **values)
         if bad:
-            adapter.execute(exp.insert(exp.values(bad), adapter.table_expr(plan.rejected_table)))
+            rows_out = [exp.tuple_(literal(op.key), literal(op.op), literal(rejected[op.key]), literal(end_time),
+                                   literal(run_id)) for op, _ in batch if op.key in rejected]
+            adapter.execute(exp.insert(exp.values(rows_out), adapter.table_expr(names["rejected"])))
