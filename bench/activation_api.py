@@ -25,7 +25,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from profiles_pipeline.activations.api import EntityIds, build_app  # noqa: E402
 
 
 def _port() -> int:
@@ -42,7 +41,6 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     args = ap.parse_args()
     import redis
-    import uvicorn
 
     rport, aport = _port(), _port()
     proc = subprocess.Popen([shutil.which("redis-server"), "--port", str(rport), "--save", "", "--appendonly", "no",
@@ -65,11 +63,18 @@ def main() -> None:
                 pipe.execute()
         pipe.execute()
         print(f"filled {args.profiles:,} profiles in {time.perf_counter() - t0:.1f}s")
-        app = build_app(redis.Redis(port=rport), {"user": EntityIds(("email",), "user_main_id")}, "tok")
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=aport, log_level="warning"))
-        threading.Thread(target=server.run, daemon=True).start()
-        while not server.started:
-            time.sleep(0.05)
+        # The API runs in its own process, as `profiles serve` does: the load generator's threads
+        # must not share its interpreter lock.
+        serve = (f"import redis, uvicorn; from profiles_pipeline.activations.api import EntityIds, build_app; "
+                 f"uvicorn.run(build_app(redis.Redis(port={rport}), {{'user': EntityIds(('email',), 'user_main_id')}}, "
+                 f"'tok'), host='127.0.0.1', port={aport}, log_level='warning')")
+        api = subprocess.Popen([sys.executable, "-c", serve], cwd=str(Path(__file__).resolve().parents[1]))
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", aport), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
         latencies: list[float] = []
         errors = [0]
         lock = threading.Lock()
@@ -109,7 +114,7 @@ def main() -> None:
         p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
         print(f"{len(latencies):,} requests at {args.rate}/s over {args.seconds:.0f}s: p50 {p(0.5):.1f} ms, "
               f"p99 {p(0.99):.1f} ms, max {latencies[-1] * 1000:.1f} ms, errors {errors[0]}")
-        server.should_exit = True
+        api.terminate()
     finally:
         proc.terminate()
 
