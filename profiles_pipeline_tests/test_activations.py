@@ -24,6 +24,7 @@ from profiles_pipeline.activations.sync import diff_counts, sync
 from profiles_pipeline.errors import ProfilesError
 from profiles_pipeline.spec.model_types import ActivationDestination
 from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter
 
 DAY = datetime(2026, 1, 10, 23, 59)
 
@@ -109,6 +110,14 @@ def adapter(tmp_path):
         yield a
 
 
+@pytest.fixture(params=ENGINES)
+def any_adapter(request, tmp_path, monkeypatch):
+    """The same sync on DuckDB and on Snowflake's SQL path (fakesnow)."""
+    with open_test_adapter(request.param, tmp_path, monkeypatch) as a:
+        a.execute("CREATE TABLE ids (user_main_id VARCHAR, other_id VARCHAR, other_id_type VARCHAR, first_seen_at TIMESTAMP)")
+        yield a
+
+
 def _cohort(adapter, members: dict[str, float]) -> None:
     """The source: one row per member (main id m<k>, revenue), each with an email in the id graph."""
     adapter.execute("CREATE OR REPLACE TABLE buyers (user_main_id VARCHAR, revenue DOUBLE, valid_at TIMESTAMP)")
@@ -134,7 +143,8 @@ def _fast(plan, **kw):
 
 
 @pytest.mark.parametrize("mode", ["upsert", "mirror", "insert"])
-def test_diffs_over_days_of_a_changing_cohort(adapter, server, tmp_path, mode):
+def test_diffs_over_days_of_a_changing_cohort(any_adapter, server, tmp_path, mode):
+    adapter = any_adapter
     plan = _plan(tmp_path, server.url, mode)
     _cohort(adapter, {"m1": 10, "m2": 20, "m3": 30})
     first = sync(adapter, plan, end_time=DAY, run_id="d1", destination=_fast(plan))
@@ -188,7 +198,8 @@ def test_a_4xx_rejects_the_batch_and_a_destination_that_never_answers_fails_the_
         sync(adapter, dead, end_time=DAY, run_id="r3", destination=_fast(dead))
 
 
-def test_rejected_rows_are_kept_and_retried_next_sync(adapter, server, tmp_path):
+def test_rejected_rows_are_kept_and_retried_next_sync(any_adapter, server, tmp_path):
+    adapter = any_adapter
     plan = _plan(tmp_path, server.url, batch=10)
     _cohort(adapter, {"m1": 1, "m2": 2})
     server.reject_keys = {"m2@x.com"}
@@ -430,3 +441,26 @@ def test_kill_9_mid_sync_then_rerun_loses_nothing(tmp_path, server):
         assert a.fetch("SELECT COUNT(*) FROM buyers_hook__synced") == [(40,)]
     assert server.rows == {f"m{i:02d}@x.com": {"ltv": float(i)} for i in range(40)}
     assert len(server.received) - 40 <= 5
+
+
+def test_a_warehouse_table_is_kept_equal_to_the_source(any_adapter, tmp_path):
+    adapter = any_adapter
+    plan = _plan(tmp_path, mode="mirror", type="table", table="crm_buyers")
+    _cohort(adapter, {"m1": 1, "m2": 2})
+    sync(adapter, plan, end_time=DAY, run_id="r1")
+    _cohort(adapter, {"m2": 5, "m3": 3})
+    sync(adapter, plan, end_time=DAY + timedelta(days=1), run_id="r2")
+    held = sorted((k, float(v)) for k, v in adapter.fetch('SELECT "key", "ltv" FROM crm_buyers'))
+    assert held == [("m2@x.com", 5.0), ("m3@x.com", 3.0)]
+
+
+def test_a_table_in_another_named_connection(adapter, tmp_path):
+    other = tmp_path / "crm.duckdb"
+    (tmp_path / "siteconfig.yaml").write_text(
+        f"connections:\n  crm:\n    target: dev\n    outputs:\n      dev:\n        type: duckdb\n        path: {other}\n")
+    plan = _plan(tmp_path, type="table", table="buyers_out", connection="crm")
+    _cohort(adapter, {"m1": 1})
+    assert sync(adapter, plan, end_time=DAY, run_id="r1").added == 1
+    assert not adapter.table_exists("buyers_out")
+    with DuckDBAdapter(other) as crm:
+        assert crm.fetch('SELECT "key", "ltv" FROM buyers_out') == [("m1@x.com", "1.0")]

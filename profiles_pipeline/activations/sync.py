@@ -216,7 +216,7 @@ def sync(adapter, plan: ActivationPlan, *, end_time: datetime, run_id: str, dest
         ops.append((Op("upsert", str(r[0]), dict(zip(fields, r[2:-2], strict=True))), r[-2]))
     if plan.mode == "mirror":
         ops += [(Op("delete", str(k), {}), "removed") for k in removed]
-    dest = destination or open_destination(plan, run_id)
+    dest = destination or open_destination(plan, run_id, adapter)
     names = _Work.of(plan).names(plan)
     try:
         for i in range(0, len(ops), plan.batch_size):

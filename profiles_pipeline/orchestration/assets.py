@@ -98,6 +98,8 @@ def _step_asset(
         pool=pool_name(graph, naming),
         backfill_policy=dg.BackfillPolicy.single_run(),
         required_resource_keys={naming.resource_key},
+        retry_policy=dg.RetryPolicy(max_retries=step.retries, delay=10, backoff=dg.Backoff.EXPONENTIAL,
+                                    jitter=dg.Jitter.PLUS_MINUS) if step.retries else None,
     )
     def _asset(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         warehouse: WarehouseResource = getattr(context.resources, naming.resource_key)

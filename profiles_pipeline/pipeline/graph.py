@@ -135,6 +135,9 @@ class Step:
     #: not with comments or layout); Dagster shows an asset whose code changed since its last run.
     code_version: str | None = None
     code_refs: tuple[CodeRef, ...] = ()
+    #: Times a failed run of the step is tried again (with growing, jittered delays): for steps
+    #: that talk to other systems, whose failures often pass (an activation's destination).
+    retries: int = 0
 
     @property
     def path(self) -> str:

@@ -255,7 +255,7 @@ class PropensityModel(_ModelBase):
 class ActivationDestination(SpecModel):
     """Where an activation sends rows. Secrets are named by environment variables, never written here."""
 
-    type: Literal["webhook", "file", "braze", "hubspot", "redis"]
+    type: Literal["webhook", "file", "braze", "hubspot", "redis", "table"]
     url: str | None = Field(default=None, description="webhook: the endpoint (or url_env); braze: the REST "
                             "endpoint of your instance (https://rest.iad-01.braze.com); hubspot: default "
                             "https://api.hubapi.com")
@@ -272,6 +272,10 @@ class ActivationDestination(SpecModel):
                                  "idProperty (default email)")
     path: str | None = Field(default=None, description="file: folder (relative to the project) files go into")
     key_prefix: str = Field(default="profiles", description="redis: the prefix of every key written")
+    table: str | None = Field(default=None, description="table: the warehouse table kept equal to the source "
+                              "(created when missing)")
+    connection: str | None = Field(default=None, description="table: a connection of siteconfig.yaml to write to "
+                                   "(default: the project's own warehouse)")
     format: Literal["csv", "jsonl", "parquet"] = "jsonl"
 
     @model_validator(mode="after")
@@ -280,6 +284,8 @@ class ActivationDestination(SpecModel):
             raise ValueError("a webhook destination needs url: or url_env:")
         if self.type == "file" and not self.path:
             raise ValueError("a file destination needs path: (a folder, relative to the project)")
+        if self.type == "table" and not self.table:
+            raise ValueError("a table destination needs table: (the name of the table to keep)")
         if self.type == "redis" and not (self.url or self.url_env):
             raise ValueError("a redis destination needs url: or url_env: (redis://host:port/db)")
         if self.type in ("braze", "hubspot") and not self.api_key_env:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from profiles_pipeline.activations.destinations.base import BatchOutcome, Destination, Op
 
 
-def open_destination(plan, run_id: str) -> Destination:
+def open_destination(plan, run_id: str, adapter=None) -> Destination:
+    """The destination of `plan`; `adapter` is the sync's own warehouse (for a `table` there)."""
     kind = plan.destination.type
+    if kind == "table":
+        from profiles_pipeline.activations.destinations.table import TableDestination
+
+        return TableDestination(plan, adapter)
     if kind == "webhook":
         from profiles_pipeline.activations.destinations.webhook import WebhookDestination
 
