@@ -29,6 +29,22 @@ from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter
 DAY = datetime(2026, 1, 10, 23, 59)
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet handler that answers JSON."""
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self, status, doc, headers=None):
+        data = json.dumps(doc).encode()
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 class Receiver:
     """What the destination holds (key → fields), and how it misbehaves."""
 
@@ -46,10 +62,7 @@ class Receiver:
 
 
 def _handler(rx: Receiver):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):  # quiet
-            pass
-
+    class Handler(JsonHandler):
         def do_POST(self):  # noqa: N802
             body = self.rfile.read(int(self.headers["Content-Length"]))
             if rx.delay:
@@ -79,14 +92,6 @@ def _handler(rx: Receiver):
                         rx.rows[row["key"]] = row["fields"]
             self._answer(200, {"errors": errors})
 
-        def _answer(self, status, doc, headers=None):
-            data = json.dumps(doc).encode()
-            self.send_response(status)
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
     return Handler
 
@@ -309,18 +314,7 @@ class VendorApi:
 
 
 def _vendor_handler(api: VendorApi):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def _answer(self, status, doc, headers=None):
-            data = json.dumps(doc).encode()
-            self.send_response(status)
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(JsonHandler):
 
         def do_POST(self):  # noqa: N802
             doc = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
