@@ -458,3 +458,16 @@ def test_a_table_in_another_named_connection(adapter, tmp_path):
     assert not adapter.table_exists("buyers_out")
     with DuckDBAdapter(other) as crm:
         assert crm.fetch('SELECT "key", "ltv" FROM buyers_out') == [("m1@x.com", "1.0")]
+
+
+def test_files_go_to_an_fsspec_url(adapter, tmp_path):
+    import fsspec
+
+    plan = _plan(tmp_path, mode="all", batch=2, type="file", path="memory://exports/crm", format="jsonl")
+    _cohort(adapter, {"m1": 1, "m2": 2, "m3": 3})
+    assert sync(adapter, plan, end_time=DAY, run_id="run1").batches == 2
+    fs = fsspec.filesystem("memory")
+    parts = sorted(fs.glob("/exports/crm/buyers_hook/run1/*"))
+    assert [p.rsplit("/", 1)[1] for p in parts] == ["part-00001.jsonl", "part-00002.jsonl"]
+    keys = sorted(json.loads(line)["_key"] for p in parts for line in fs.cat(p).decode().splitlines())
+    assert keys == ["m1@x.com", "m2@x.com", "m3@x.com"]

@@ -270,7 +270,8 @@ class ActivationDestination(SpecModel):
                                     "API key / private app token (sent as a Bearer token)")
     id_field: str | None = Field(default=None, description="braze: external_id (default) or email; hubspot: the "
                                  "idProperty (default email)")
-    path: str | None = Field(default=None, description="file: folder (relative to the project) files go into")
+    path: str | None = Field(default=None, description="file: folder (relative to the project) or fsspec URL "
+                             "(s3://bucket/prefix) files go into")
     key_prefix: str = Field(default="profiles", description="redis: the prefix of every key written")
     table: str | None = Field(default=None, description="table: the warehouse table kept equal to the source "
                               "(created when missing)")
