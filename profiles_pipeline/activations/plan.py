@@ -6,12 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from profiles_pipeline.errors import UserError
-from profiles_pipeline.spec.model_types import (
-    ActivationDestination,
-    ActivationModel,
-    EntityCohortModel,
-    FeatureTableModel,
-)
+from profiles_pipeline.spec.model_types import ActivationDestination, ActivationModel
 from profiles_pipeline.spec.project import Project
 
 Key = tuple[str, ...]
@@ -63,19 +58,18 @@ class ActivationPlan:
         return f"{self.name}__sync_state"
 
 
+#: The step that builds each kind of activation source (`Project.activation_source`).
+_STEP_GROUP = {"cohort": "cohorts", "feature_table": "feature_tables", "feature_view": "features"}
+
+
 def _source(project: Project, spec_source: str) -> tuple[str, Key, str]:
     """(relation, step key, entity) of an activation's `source`."""
-    name = spec_source.strip("/").split("/")[-1]
-    target = project.resolve(spec_source) if spec_source.startswith("models/") else None
-    if isinstance(target, EntityCohortModel):
-        return name, ("cohorts", name), project.cohort_entity(name) or ""
-    if isinstance(target, FeatureTableModel):
-        return name, ("feature_tables", name), target.model_spec.entity_key
-    for entity in project.entities:
-        if name == entity.feature_view_name:
-            return name, ("features", entity.name), entity.name
-    raise UserError(f"activation source {spec_source!r} is not a cohort, feature table or feature view of this "
-                    "project; use models/<cohort> or models/<feature table>")
+    found = project.activation_source(spec_source)
+    if found is None:
+        raise UserError(f"activation source {spec_source!r} is not a cohort, feature table or feature view of this "
+                        "project; use models/<cohort> or models/<feature table>")
+    kind, name, entity = found
+    return name, (_STEP_GROUP[kind], entity if kind == "feature_view" else name), entity
 
 
 def activation_plans(project: Project) -> list[ActivationPlan]:

@@ -130,15 +130,8 @@ def _activation(ctx: CheckContext, model: ActivationModel) -> None:
     """The source is a cohort, a feature table or an entity's feature view; the identifier is one
     of its entity's id types or its main id."""
     spec, p = model.model_spec, ctx.project
-    name = spec.source.strip("/").split("/")[-1]
-    target = p.resolve(spec.source) if spec.source.startswith("models/") else None
-    entity = None
-    if isinstance(target, EntityCohortModel):
-        entity = p.cohort_entity(name)
-    elif isinstance(target, FeatureTableModel):
-        entity = target.model_spec.entity_key
-    else:
-        entity = next((e.name for e in p.entities if e.feature_view_name == name), None)
+    found = p.activation_source(spec.source)
+    entity = found[2] if found else None
     if entity is None:
         options = [f"models/{c.name}" for c in ctx.cohorts()] + [f"models/{m.name}" for m in p.models_of_type(
             "feature_table_model")] + [e.feature_view_name for e in p.entities]

@@ -10,6 +10,7 @@ from profiles_pipeline.errors import UserError
 from profiles_pipeline.spec.input_models import Input
 from profiles_pipeline.spec.model_types import (
     EntityCohortModel,
+    FeatureTableModel,
     IdStitcherModel,
     ModelDef,
 )
@@ -167,6 +168,19 @@ class Project:
         if model.model_spec.entity_key:
             return model.model_spec.entity_key
         return self.cohort_entity(model.cohort) if model.cohort else None
+
+    def activation_source(self, source: str) -> tuple[str, str, str] | None:
+        """(kind, name, entity) of an activation's `source`: a cohort or a feature table
+        (`models/<name>`), or an entity's feature view (its name); None when it is none of them."""
+        name = source.strip("/").split("/")[-1]
+        target = self.resolve(source) if source.startswith("models/") else None
+        if isinstance(target, EntityCohortModel):
+            entity = self.cohort_entity(name)
+            return ("cohort", name, entity) if entity else None
+        if isinstance(target, FeatureTableModel):
+            entity = self.feature_table_entity(target)
+            return ("feature_table", name, entity) if entity else None
+        return next((("feature_view", name, e.name) for e in self.entities if e.feature_view_name == name), None)
 
     def cohort_entity(self, cohort: str) -> str | None:
         """Entity of a cohort: its entity_key, the root of its extends chain, or the only entity."""
