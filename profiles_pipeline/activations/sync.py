@@ -154,9 +154,9 @@ class _Work:
                 "rejected": plan.rejected_table}
 
 
-def _prepare(adapter, plan: ActivationPlan) -> tuple[dict[str, str], list[tuple], list[str], int]:
-    """Build the scratch tables; returns (columns, diff rows (_key, _hash, values..., _op, _seq),
-    removed keys in send order, source rows without the identifier)."""
+def _prepare(adapter, plan: ActivationPlan) -> tuple[list[str], list[tuple], list[str], int]:
+    """Build the scratch tables; returns (the destination fields of the rows' values, diff rows
+    (_key, _hash, values..., _op, _seq), removed keys in send order, source rows without the identifier)."""
     _ensure_state(adapter, plan)
     columns = _columns(adapter, plan)
     w = _Work.of(plan)
@@ -166,12 +166,12 @@ def _prepare(adapter, plan: ActivationPlan) -> tuple[dict[str, str], list[tuple]
     names = {**w.names(plan), "out": w.diff}
     run(adapter, _DIFF, names, changes=plan.mode in ("upsert", "mirror"), all_rows=plan.mode == "all")
     diff_rows = rows(adapter, "SELECT * FROM diff ORDER BY _seq", names)
-    removed: list[str] = []
     run(adapter, _REMOVED if plan.mode in ("mirror", "all") else f"{_TEMP} out AS SELECT _key, _seq FROM diff WHERE FALSE",
         {**names, "out": w.removed})
     removed = [r[0] for r in rows(adapter, "SELECT _key FROM removed ORDER BY _seq", names)]
     without = adapter.row_count(plan.source_relation) - adapter.row_count(w.src)
-    return columns, diff_rows, removed, without
+    fields = list(columns.values()) + (["_ids"] if plan.sends_ids else [])
+    return fields, diff_rows, removed, without
 
 
 def _drop_work(adapter, plan: ActivationPlan) -> None:
@@ -181,10 +181,9 @@ def _drop_work(adapter, plan: ActivationPlan) -> None:
 
 def diff_counts(adapter, plan: ActivationPlan, sample: int = 5) -> SyncResult:
     """What a sync would send now (for `--dry-run`): counts and a few rows; sends nothing."""
-    columns, diff_rows, removed, without = _prepare(adapter, plan)
+    fields, diff_rows, removed, without = _prepare(adapter, plan)
     _drop_work(adapter, plan)
     out = SyncResult(plan.name, plan.mode, skipped_without_identifier=without)
-    fields = list(columns.values()) + (["_ids"] if plan.sends_ids else [])
     for r in diff_rows:
         if r[-2] == "added":
             out.added += 1
@@ -208,9 +207,8 @@ def sync(adapter, plan: ActivationPlan, *, end_time: datetime, run_id: str, dest
     if last is not None and end_time < last:
         return SyncResult(plan.name, plan.mode, skipped=f"the last sync was as of {last}, later than {end_time}; "
                           "the destination keeps the newer rows")
-    columns, diff_rows, removed, without = _prepare(adapter, plan)
+    fields, diff_rows, removed, without = _prepare(adapter, plan)
     result = SyncResult(plan.name, plan.mode, skipped_without_identifier=without)
-    fields = list(columns.values()) + (["_ids"] if plan.sends_ids else [])
     ops: list[tuple[Op, str]] = []  # (op, diff kind), in _seq order
     for r in diff_rows:
         ops.append((Op("upsert", str(r[0]), dict(zip(fields, r[2:-2], strict=True))), r[-2]))
