@@ -16,7 +16,7 @@ $(BIN)/profiles: pyproject.toml
 
 demo: $(BIN)/profiles
 	$(BIN)/profiles sample-data generate -p config --users $(USERS) --days $(DAYS)
-	$(BIN)/profiles run -p config
+	$(BIN)/python -m profiles_pipeline.activations.receiver --out config/data/webhook_received.jsonl -- $(BIN)/profiles run -p config
 
 test: $(BIN)/profiles redis-server
 	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider

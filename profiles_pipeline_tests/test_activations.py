@@ -259,6 +259,54 @@ def test_the_body_is_signed_and_the_auth_header_set_from_the_environment(adapter
     assert _fast(plan).headers["Authorization"] == "Bearer abc"
 
 
+def test_an_unset_environment_fails_the_sync_or_skips_it_as_asked(adapter, server, tmp_path, monkeypatch):
+    monkeypatch.delenv("HOOK_URL", raising=False)
+    _cohort(adapter, {"m1": 1})
+    failing = _plan(tmp_path, url=None, url_env="HOOK_URL")
+    with pytest.raises(ProfilesError, match="HOOK_URL"):
+        sync(adapter, failing, end_time=DAY, run_id="r")
+    skipping = _plan(tmp_path, url=None, url_env="HOOK_URL", when_unset="skip")
+    result = sync(adapter, skipping, end_time=DAY, run_id="r")
+    assert result.skipped == "not configured: HOOK_URL not set (when_unset: skip)" and result.sent == 0
+    assert adapter.fetch("SELECT COUNT(*) FROM buyers_hook__synced") == [(0,)], "nothing recorded as accepted"
+    monkeypatch.setenv("HOOK_URL", server.url)
+    assert sync(adapter, skipping, end_time=DAY, run_id="r").added == 1 and set(server.rows) == {"m1@x.com"}
+
+
+def test_the_local_receiver_runs_a_command_against_a_signed_endpoint_and_keeps_its_rows(tmp_path):
+    """`python -m profiles_pipeline.activations.receiver --out F -- cmd`: the command sees the URL and
+    key; an unsigned request is refused; what the endpoint holds is written and read back next time."""
+    import subprocess
+    import sys
+
+    post = """if True:
+        import hashlib, hmac, json, os, urllib.request, urllib.error
+        def send(rows, sign=True):
+            body = json.dumps({"activation": "a", "rows": rows}).encode()
+            sig = "sha256=" + hmac.new(os.environ["PROFILES_WEBHOOK_SECRET"].encode(), body, hashlib.sha256).hexdigest()
+            req = urllib.request.Request(os.environ["PROFILES_WEBHOOK_URL"], body,
+                                         {"X-Profiles-Signature": sig} if sign else {})
+            try:
+                return urllib.request.urlopen(req).status
+            except urllib.error.HTTPError as e:
+                return e.code
+        assert send([{"op": "upsert", "key": "a@x.com", "fields": {"ltv": 1}}, {"op": "upsert", "key": "b@x.com", "fields": {"ltv": 2}}]) == 200
+        assert send([{"op": "upsert", "key": "c@x.com", "fields": {}}], sign=False) == 401
+        assert send([{"op": "delete", "key": "a@x.com", "fields": {}}]) == 200
+    """
+    out = tmp_path / "held.jsonl"
+    out.write_text(json.dumps({"key": "old@x.com", "ltv": 9}) + "\n")
+    done = subprocess.run([sys.executable, "-m", "profiles_pipeline.activations.receiver", "--out", str(out), "--",
+                           sys.executable, "-c", post], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "3 request(s), 1 refused; it holds 2 row(s)" in done.stderr
+    assert [json.loads(x) for x in out.read_text().splitlines()] == [{"key": "b@x.com", "ltv": 2},
+                                                                     {"key": "old@x.com", "ltv": 9}]
+    failed = subprocess.run([sys.executable, "-m", "profiles_pipeline.activations.receiver", "--out", str(out), "--",
+                             sys.executable, "-c", "raise SystemExit(3)"], capture_output=True, timeout=60)
+    assert failed.returncode == 3, "the command's exit code"
+
+
 def test_dry_run_counts_and_samples_without_sending(adapter, server, tmp_path):
     plan = _plan(tmp_path, server.url, identifier=None)
     _cohort(adapter, {"m1": 1, "m2": 2})

@@ -3,7 +3,9 @@ generated landing zone and a DuckDB file in a temp dir, for two consecutive days
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import duckdb
 import pytest
 
 from profiles_pipeline import sample_data
+from profiles_pipeline.activations.receiver import WebhookStore, serve
 from profiles_pipeline.orchestration.definitions import build_definitions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,7 +30,24 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def runs(project: Path) -> dict[date, dg.ExecuteInProcessResult]:
+def webhook() -> Iterator[WebhookStore]:
+    """The example's webhook activation, pointed at a real HTTP server on 127.0.0.1 that checks signatures."""
+    store = WebhookStore(b"example-secret")
+    server = serve(store)
+    saved = {k: os.environ.get(k) for k in ("PROFILES_WEBHOOK_URL", "PROFILES_WEBHOOK_SECRET")}
+    os.environ["PROFILES_WEBHOOK_URL"] = f"http://127.0.0.1:{server.server_address[1]}/webhook"
+    os.environ["PROFILES_WEBHOOK_SECRET"] = "example-secret"
+    yield store
+    server.shutdown()
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="module")
+def runs(project: Path, webhook: WebhookStore) -> dict[date, dg.ExecuteInProcessResult]:
     defs = build_definitions(project)
     job = defs.resolve_job_def("profiles_daily")
     with dg.instance_for_test() as instance:
@@ -73,7 +93,7 @@ def test_every_asset_of_the_graph_is_materialized_with_metadata(runs, project) -
         "identity/user_id_stitcher/edges", "identity/user_id_stitcher/id_graph", "features/user",
         "feature_views/user_features_by_email", "feature_tables/user_profile", "cohorts/known_users",
         "cohorts/high_value_known_users", "feature_views/high_value_users_by_email",
-        "activations/known_users_to_files",
+        "activations/known_users_to_files", "activations/known_users_to_webhook",
     }
     graph = meta["identity/user_id_stitcher/id_graph"]
     assert graph["dagster/row_count"] == _query(project, "SELECT COUNT(*) FROM user_id_stitcher")[0][0]
@@ -133,3 +153,15 @@ def test_the_activation_files_hold_the_cohort_keyed_by_email(runs, project) -> N
     assert {k: round(float(v["lifetime_value"]), 2) for k, v in sent.items() if k in dict(members)} == {
         k: round(float(v), 2) for k, v in members}
     assert _query(project, "SELECT COUNT(*) FROM known_users_to_files__synced")[0][0] == len(sent)
+
+
+def test_the_webhook_holds_exactly_the_cohort(runs, project, webhook) -> None:
+    """Mirror mode over two days: the endpoint ends holding each member's email with its revenue,
+    and no one who left the cohort; every request carried a valid signature."""
+    assert webhook.requests >= 1 and webhook.refused == 0
+    members = dict(_query(project, """SELECT g.other_id, c.total_revenue FROM known_users AS c
+        JOIN (SELECT user_main_id, other_id, ROW_NUMBER() OVER (PARTITION BY user_main_id ORDER BY first_seen_at, other_id) AS rk
+              FROM user_id_stitcher WHERE other_id_type = 'email') AS g ON g.user_main_id = c.user_main_id AND g.rk = 1"""))
+    assert members, "the cohort has members"
+    assert {k: round(float(v["lifetime_value"]), 2) for k, v in webhook.rows.items()} == {
+        k: round(float(v), 2) for k, v in members.items()}

@@ -39,7 +39,7 @@ def test_example_project_validates_with_expected_summary() -> None:
         "entities": 1,
         "id_types": 3,
         "inputs": 4,
-        "models": {"id_stitcher": 1, "sql_template": 1, "entity_cohort": 2, "feature_table_model": 1, "activation": 1},
+        "models": {"id_stitcher": 1, "sql_template": 1, "entity_cohort": 2, "feature_table_model": 1, "activation": 2},
         "vars": {"entity_var": 23, "input_var": 2},
         "macros": 2,
         "cohorts": 2,

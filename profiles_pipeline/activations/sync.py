@@ -14,6 +14,7 @@ files) and forgets keys that left.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -183,7 +184,7 @@ def diff_counts(adapter, plan: ActivationPlan, sample: int = 5) -> SyncResult:
     """What a sync would send now (for `--dry-run`): counts and a few rows; sends nothing."""
     fields, diff_rows, removed, without = _prepare(adapter, plan)
     _drop_work(adapter, plan)
-    out = SyncResult(plan.name, plan.mode, skipped_without_identifier=without)
+    out = SyncResult(plan.name, plan.mode, skipped_without_identifier=without, skipped=unconfigured(plan))
     for r in diff_rows:
         if r[-2] == "added":
             out.added += 1
@@ -199,9 +200,20 @@ def _last_end(adapter, plan: ActivationPlan) -> datetime | None:
     return found[0][0] if found else None
 
 
+def unconfigured(plan: ActivationPlan) -> str | None:
+    """Why a `when_unset: skip` destination is skipped (its environment variables are not set), or None."""
+    d = plan.destination
+    missing = [n for n in d.env_names() if not os.environ.get(n)]
+    if not missing or d.when_unset != "skip":
+        return None
+    return f"not configured: {', '.join(missing)} not set (when_unset: skip)"
+
+
 def sync(adapter, plan: ActivationPlan, *, end_time: datetime, run_id: str, destination=None) -> SyncResult:
     """Send what changed since the last accepted state; see the module docstring."""
     started = time.perf_counter()
+    if destination is None and (unset := unconfigured(plan)):
+        return SyncResult(plan.name, plan.mode, skipped=unset)
     _ensure_state(adapter, plan)
     last = _last_end(adapter, plan)
     if last is not None and end_time < last:

@@ -278,6 +278,14 @@ class ActivationDestination(SpecModel):
     connection: str | None = Field(default=None, description="table: a connection of siteconfig.yaml to write to "
                                    "(default: the project's own warehouse)")
     format: Literal["csv", "jsonl", "parquet"] = "jsonl"
+    when_unset: Literal["fail", "skip"] = Field(
+        default="fail", description="when an environment variable this destination reads is not set: fail the "
+        "sync (default), or skip it and say so in the run summary (an optional destination, an example project)")
+
+    def env_names(self) -> list[str]:
+        """The environment variables this destination reads (credentials, a URL kept out of the project)."""
+        url_env = [self.url_env] if self.url_env and not self.url else []
+        return [n for n in (*url_env, self.auth_env, self.hmac_secret_env, self.api_key_env) if n]
 
     @model_validator(mode="after")
     def _complete(self) -> ActivationDestination:
