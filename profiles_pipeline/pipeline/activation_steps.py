@@ -25,7 +25,7 @@ def _step(plan: ActivationPlan) -> Step:
         if ctx.snapshot:
             return StepResult(metadata={"skipped": "an explicit earlier end time: destinations get the latest rows only"})
         result = sync(adapter, plan, end_time=ctx.end_time, run_id=ctx.run_id)
-        tables = {plan.state_table: adapter.row_count(plan.state_table)}
+        tables = {plan.state_table: adapter.row_count(plan.state_table)} if adapter.table_exists(plan.state_table) else {}
         return StepResult(tables=tables, metadata={**result.as_metadata(), "as_of": str(ctx.end_time)})
 
     def rejections(adapter: WarehouseAdapter, ctx: RunContext, result: StepResult | None) -> CheckOutcome:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from typing_extensions import TypeAliasType
 
 from profiles_pipeline.spec.base import OpenSpecModel, SpecModel
@@ -158,42 +158,115 @@ class FeatureTableSpec(SpecModel):
         "linear_dependency_of_vars); they change no output here")
 
 
-class OutputColumn(OpenSpecModel):
+class OutputColumn(SpecModel):
     name: str
     description: str | None = None
-    is_feature: bool = True
+    is_feature: bool = Field(default=True, description="whether the column is a feature of the entity (in its "
+                             "feature view) or only kept in the scores table")
 
 
-class OutputColumns(OpenSpecModel):
+class OutputColumns(SpecModel):
     percentile: OutputColumn
     score: OutputColumn
 
 
-class PropensityTraining(OpenSpecModel):
-    predict_var: str
-    predict_window_days: int
-    label_value: Any = None
-    validity: Literal["day", "week", "month"] | None = None
+class MaterialisationDates(SpecModel):
+    """pb's `new_materialisations_config`: the instants T training rows are taken at (features as
+    of T, the label as of T + predict_window_days)."""
+
+    strategy: Literal["auto", "manual", ""] = Field(
+        default="", description="auto: up to max_no_of_dates instants, feature_data_min_date_diff days apart, "
+        "the latest predict_window_days before the run's end time; manual: the pairs under dates; "
+        "'' (default): one instant, predict_window_days before the end time")
+    feature_data_min_date_diff: int = Field(default=7, ge=1, description="auto: days between training instants")
+    max_no_of_dates: int = Field(default=3, ge=1, le=52, description="auto: at most this many training instants")
+    dates: list[str] = Field(default_factory=list, description="manual: 'feature_date,label_date' pairs")
+
+    @model_validator(mode="after")
+    def _manual_has_dates(self) -> MaterialisationDates:
+        if self.strategy == "manual" and not self.dates:
+            raise ValueError("strategy manual needs dates: ['<feature date>,<label date>', ...]")
+        for pair in self.dates:
+            if len([p for p in str(pair).split(",") if p.strip()]) != 2:
+                raise ValueError(f"dates item {pair!r} is not '<feature date>,<label date>' (e.g. '2024-01-01,2024-01-08')")
+        return self
+
+
+class PropensityTraining(SpecModel):
+    """pb's `training` block (profiles-mlcorelib's keys). Unsupported ones are named by validate."""
+
+    predict_var: str = Field(description="the label: this var's value predict_window_days after each training instant")
+    predict_window_days: int = Field(ge=1)
+    label_value: Any = Field(default=None, description="classification: the value of predict_var that is the "
+                             "positive class (default: true, or 1)")
+    validity: Literal["day", "week", "month"] = Field(default="month", description="how long a trained model "
+                                                      "scores before it is retrained")
     type: Literal["classification", "regression"] = "classification"
-    eligible_users: str | None = None
-    max_row_count: int | None = None
-    recall_to_precision_importance: float | None = None
-    ignore_features: list[str] = Field(default_factory=list)
-    new_materialisations_config: dict[str, Any] | None = None
+    eligible_users: str | None = Field(default=None, description="SQL over the entity's vars as of T: who "
+                                       "training rows are taken for")
+    max_row_count: int = Field(default=30_000, ge=100, description="the training sample's bound (rows leave "
+                               "the warehouse only up to this many)")
+    recall_to_precision_importance: float = Field(default=1.0, gt=0, description="classification: beta of the "
+                                                  "F-beta score the decision threshold maximises")
+    ignore_features: list[str] = Field(default_factory=list, description="inputs not used as features")
+    new_materialisations_config: MaterialisationDates = Field(default_factory=MaterialisationDates)
+    numeric_features: list[str] = Field(default_factory=list, description="treat these as numbers")
+    categorical_features: list[str] = Field(default_factory=list, description="treat these as categories")
+    timestamp_columns: list[str] = Field(default_factory=list, description="timestamps, used as days before T")
+    booleantype_columns: list[str] = Field(default_factory=list, description="booleans, used as 0/1")
+    top_k_array_categories: int | None = Field(default=None, ge=1, description="the most frequent categories "
+                                               "kept per categorical feature (others are one 'other')")
+    warehouse: str | None = Field(default=None, description="pb: the Snowpark warehouse training runs on; here "
+                                  "training runs in this process, so it has no effect")
+    # our extension: quality floors the asset checks enforce
+    min_auc: float = Field(default=0.6, ge=0, le=1, description="ours: the AUC (R² for regression) on the "
+                           "time-split holdout below which the training check fails")
+
+    @field_validator("label_value", mode="before")
+    @classmethod
+    def _scalar(cls, v: Any) -> Any:
+        if isinstance(v, (list, dict)):
+            raise ValueError("label_value is one value of predict_var (e.g. 1 or true)")
+        return v
 
 
-class PropensityPrediction(OpenSpecModel):
+class PropensityPrediction(SpecModel):
     output_columns: OutputColumns
-    eligible_users: str | None = None
+    eligible_users: str | None = Field(default=None, description="SQL over the entity's vars: who is scored "
+                                       "(default: everyone)")
+    warehouse: str | None = Field(default=None, description="pb: the Snowpark warehouse; no effect here")
+    # our extension
+    max_score_shift: float = Field(default=0.25, ge=0, description="ours: the population stability index of the "
+                                   "scores against the previous day's above which the shift check warns")
+
+
+_PB_UNSUPPORTED_TRAINING = {
+    "arraytype_columns": "array features are not used by this engine's models",
+    "algorithms": "this engine chooses between gradient boosting and a linear baseline itself",
+    "file_lookup_path": "trained models are kept under the project's data/predictions folder",
+}
 
 
 class PropensitySpec(SpecModel):
+    """pb's propensity model: trained on the entity's vars as of past instants, scoring every day."""
+
     entity_key: str
     training: PropensityTraining
     prediction: PropensityPrediction
-    inputs: list[str] = Field(min_length=1, description="var paths like entity/user/revenue")
+    inputs: list[str] = Field(min_length=1, description="var paths like entity/user/revenue, or "
+                              "models/<feature table> for all of its features")
+    ids: list[Any] | None = None
     validity_time: str | None = None
     materialization: Materialization | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unsupported(cls, data: Any) -> Any:
+        training = data.get("training") if isinstance(data, dict) else None
+        for key, why in _PB_UNSUPPORTED_TRAINING.items():
+            if isinstance(training, dict) and key in training:
+                raise ValueError(f"training.{key} is not supported: {why}; remove it")
+        return data
 
 
 class Hooks(SpecModel):
