@@ -12,7 +12,7 @@ from profiles_pipeline.errors import UserError
 BOX_H, GAP_X, GAP_Y, PAD, CHAR_W = 40, 70, 18, 20, 7.2
 COLOURS = {"input": "#e8f1fb", "edges": "#fdf0dc", "id_graph": "#fbe1c2", "sql_model": "#eee8f7",
            "features": "#e2f3e4", "feature_view": "#d5efe9", "cohort": "#f9e0e6",
-           "activation": "#fdf0d5"}
+           "activation": "#fdf0d5", "prediction": "#e8def8"}
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,18 @@ def _headline(loaded, result, scope) -> str:
             lines.append(f"  features computed: {n} per {entity.name} for {s.rows or 0:,} {entity.name}s "
                          f"({entity.name}_feature_view)")
     for step in loaded.graph.steps:
+        if step.kind == "prediction" and (s := result.last(step.path)):
+            m = s.metadata
+            if "algorithm" in m:
+                quality = next(f"{k.upper()} {m[k]:.3f}" for k in ("auc", "r2") if k in m)
+                lines.append(f"  prediction {escape(step.key[1])}: {escape(str(m['algorithm']))}, holdout {quality}; "
+                             f"retrained: {escape(str(m['retrained']))}")
+                if path := m.get("prediction report"):
+                    lines.append(f"  prediction report: {path}")
+            elif "scored" in m:
+                lines.append(f"  scored {escape(step.key[1])}: {m['scored']:,} (mean score {m['mean_score']:.3f})")
+            elif m.get("skipped"):
+                lines.append(f"  prediction {escape(step.key[1])}: {escape(str(m['skipped']))}")
         if step.kind == "activation" and (s := result.last(step.path)):
             m = s.metadata
             said = m.get("skipped") or (f"{m.get('added', 0):,} added, {m.get('changed', 0):,} changed, "

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from profiles_pipeline.cli import activate_cmd, show_identity_cmd
+from profiles_pipeline.cli import activate_cmd, predictions_cmd, show_identity_cmd
 from profiles_pipeline.cli.options import EndTime, JsonFlag, ProjectDir
 from profiles_pipeline.cli.output import console, handles_errors, print_json
 
@@ -149,3 +149,4 @@ app.command("idstitcher-report")(show_identity_cmd.idstitcher_report)
 app.command("entity-lookup")(show_identity_cmd.entity_lookup)
 app.command("explain")(show_identity_cmd.explain)
 app.command("activations")(activate_cmd.show_activations)
+app.command("predictions")(predictions_cmd.show_predictions)

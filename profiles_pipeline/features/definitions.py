@@ -125,6 +125,8 @@ class EntityFeatures:
     feature_view: str = ""  # the view keyed by the main id
     #: rows dated earlier are not believed (placeholder dates): left out of every var
     not_before: datetime | None = None
+    #: propensity scores joined into the feature view: (scores table, its feature columns, every column)
+    scores: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
 
     def var(self, name: str) -> EntityVarDef | None:
         return next((v for v in self.entity_vars if v.name == name), None)

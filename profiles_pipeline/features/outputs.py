@@ -75,6 +75,25 @@ def select_features(source: str, main_id: str, names: list[str], valid_at: datet
     return query if valid_at is None else query.where(col(VALID_AT).eq(timestamp_literal(valid_at)))
 
 
+def with_scores(features: exp.Select, main_id: str, scores: list[tuple[str, list[str], list[str]]]) -> exp.Select:
+    """The feature view with each propensity model's feature columns (left-joined by main id)."""
+    if not any(cols for _, cols, _ in scores):
+        return features
+    query = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("f"))).from_(features.subquery("f"))
+    for i, (table, cols, _) in enumerate(scores):
+        if cols:
+            s = f"s{i}"
+            query = query.select(*[col(c, s) for c in cols]).join(
+                exp.to_table(table).as_(s), on=col(main_id, s).eq(col(main_id, "f")), join_type="left")
+    return query
+
+
+def empty_scores_query(main_id: str, columns: list[str]) -> exp.Select:
+    """An empty scores table of the right shape (main id, score, percentile, model id, valid_at)."""
+    typed = [(main_id, "varchar"), *[(c, "double") for c in columns], ("model_id", "varchar"), (VALID_AT, "timestamp")]
+    return exp.select(*[alias(exp.cast(exp.null(), t), n) for n, t in typed]).where(exp.false())
+
+
 def select_grain_features(source: str, main_id: str, names: list[str], valid_at: datetime) -> exp.Select:
     """The features `names` from a time grain's table `source` (one row per main id, as of that
     grain's boundary `valid_at`, which becomes the rows' valid_at)."""

@@ -20,6 +20,7 @@ from profiles_pipeline.features.ordering import order
 from profiles_pipeline.features.outputs import (
     cohort_condition,
     cohort_query,
+    empty_scores_query,
     feature_columns,
     feature_view_name,
     id_view_query,
@@ -27,6 +28,7 @@ from profiles_pipeline.features.outputs import (
     select_grain_features,
     var_table_name,
     var_table_query,
+    with_scores,
 )
 from profiles_pipeline.features.passes import pass_name, pass_query
 from profiles_pipeline.features.plan import FeaturePlan, PlanStep
@@ -202,8 +204,14 @@ def _plan_entity(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
           [f"derived (dependency order): {', '.join(derived)}"] if derived else [])
     entity_features = feature_columns(f, None, visible_vars(f, None))
     view = feature_view_name(f)
-    b.add(view, "feature_view", "view", select_features(var_table, f.main_id, entity_features, end_time), [var_table],
-          f.entity, f"{f.main_id} and {len(entity_features)} features")
+    for table, _, columns in f.scores:
+        if not b.adapter.table_exists(table):  # the view reads it before the first scoring fills it
+            b.add(table, "scores_placeholder", "table", empty_scores_query(f.main_id, columns), [], f.entity,
+                  f"no scores of {table} yet (its first scoring fills it)")
+    shown = select_features(var_table, f.main_id, entity_features, end_time)
+    b.add(view, "feature_view", "view", with_scores(shown, f.main_id, f.scores),
+          [var_table, *[t for t, _, _ in f.scores]], f.entity,
+          f"{f.main_id} and {len(entity_features) + sum(len(c) for _, c, _ in f.scores)} features")
     for id_type, name in f.using_ids:
         if id_type == f.main_id:  # pb accepts the main id here: the feature view under another name
             b.add(name, "id_view", "view", exp.select("*").from_(exp.to_table(view)), [view], f.entity,

@@ -21,7 +21,7 @@ from profiles_pipeline.features.resolve_vars import (
     resolve_input_var,
     var_groups_of,
 )
-from profiles_pipeline.spec.model_types import EntityCohortModel, FeatureTableModel
+from profiles_pipeline.spec.model_types import EntityCohortModel, FeatureTableModel, PropensityModel
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.spec.var_models import EntityVar, InputVar
 from profiles_pipeline.warehouse.base import WarehouseAdapter
@@ -92,6 +92,7 @@ def resolve_entity(
         feature_tables=[resolve_feature_table(m) for m in project.models
                         if isinstance(m, FeatureTableModel) and project.feature_table_entity(m) == entity],
         not_before=datetime.combine(project.config.believable_from, time.min),
+        scores=_scores(project, entity),
     )
     _check_cohorts(features)
     _check_feature_tables(features)
@@ -149,3 +150,15 @@ def _check_feature_tables(features: EntityFeatures) -> None:
             if name not in defined:
                 raise UserError(f"{t.location}: feature_table_model {t.name} lists feature {name}, "
                                 f"which is not an entity var of {features.entity}")
+
+
+def _scores(project: Project, entity: str) -> list[tuple[str, list[str], list[str]]]:
+    """The propensity models of `entity`: their scores tables and output columns (pb makes the
+    outputs with is_feature features of the entity)."""
+    out = []
+    for m in project.models:
+        if isinstance(m, PropensityModel) and m.model_spec.entity_key == entity:
+            cols = m.model_spec.prediction.output_columns
+            both = [cols.score, cols.percentile]
+            out.append((m.name, [c.name for c in both if c.is_feature], [c.name for c in both]))
+    return out

@@ -10,6 +10,7 @@ from profiles_pipeline.pipeline.graph import ProjectGraph, Step
 from profiles_pipeline.pipeline.identity_steps import identity_steps
 from profiles_pipeline.pipeline.input_steps import input_step
 from profiles_pipeline.pipeline.partition_span import PartitionSpan, partition_span
+from profiles_pipeline.pipeline.prediction_steps import prediction_steps
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.connections import resolve_connection
 
@@ -27,6 +28,7 @@ def build_graph(project: Project, warehouse_kind: str | None = None, span: Parti
         graph_keys[entity.name] = entity_steps[-1].key
         steps += entity_steps
     steps += feature_steps(project, graph_keys)
+    steps += prediction_steps(project)
     steps += activation_steps(project)
     steps = versioned(project, _explained(project, steps))
     return ProjectGraph(

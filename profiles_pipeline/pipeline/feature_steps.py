@@ -39,7 +39,7 @@ def plan_step_key(step: PlanStep) -> Key:
     """Which graph step builds a features plan step."""
     if step.kind == "sql_model":
         return ("models", step.name)
-    if step.kind in ("rows", "pass", "var_table", "feature_view"):
+    if step.kind in ("rows", "pass", "var_table", "feature_view", "scores_placeholder"):
         return ("features", step.entity or "")
     if step.kind == "id_view":
         return ("feature_views", step.name)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from profiles_pipeline.pipeline.partition_span import PartitionSpan
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 
-StepKind = Literal["input", "edges", "id_graph", "sql_model", "features", "feature_view", "cohort", "activation"]
+StepKind = Literal["input", "edges", "id_graph", "sql_model", "features", "feature_view", "cohort", "prediction", "activation"]
 
 
 def snapshot_definition(project, begin_time: datetime | None) -> str:

@@ -148,8 +148,11 @@ def _activation(ctx: CheckContext, model: ActivationModel) -> None:
 
 def _propensity(ctx: CheckContext, model: PropensityModel) -> None:
     spec = model.model_spec
-    refs = [(spec.training.loc_of("predict_var"), spec.training.predict_var)]
+    training = spec.training
+    refs = [(training.loc_of("predict_var"), training.predict_var)]
     refs += [(spec.loc_of("inputs", i), path) for i, path in enumerate(spec.inputs)]
+    refs += [(training.loc_of("ignore_features", i), path) for i, path in enumerate(training.ignore_features)
+             if "/" in path]
     for where, path in refs:
         if (path := _in_package(ctx, where, path)) is None:
             continue
@@ -164,6 +167,51 @@ def _propensity(ctx: CheckContext, model: PropensityModel) -> None:
             ctx.check_path(where, path)
         else:
             ctx.add(where, f"'{path}' is not a var path", "write entity/<entity>/<var_name>", "bad_path")
+    _propensity_sql(ctx, model)
+    dates = training.new_materialisations_config
+    for i, pair in enumerate(dates.dates if dates.strategy == "manual" else []):
+        from datetime import date
+
+        try:
+            feature_day, label_day = (date.fromisoformat(p.strip()[:10]) for p in str(pair).split(","))
+        except ValueError:
+            ctx.add(dates.loc_of("dates", i), f"{pair!r} is not '<feature date>,<label date>' in YYYY-MM-DD")
+            continue
+        if (label_day - feature_day).days != training.predict_window_days:
+            ctx.add(dates.loc_of("dates", i), f"the dates {pair!r} are {(label_day - feature_day).days} day(s) "
+                    f"apart; the label date is predict_window_days ({training.predict_window_days}) after the "
+                    "feature date")
+    outputs = spec.prediction.output_columns
+    taken = {v.name for v in ctx.project.vars_for(spec.entity_key)} if spec.entity_key in ctx.entity_names else set()
+    for key, column in (("percentile", outputs.percentile), ("score", outputs.score)):
+        if column.name in taken:
+            ctx.add(outputs.loc_of(key), f"output column {column.name!r} of propensity {model.name} is already a var "
+                    f"of entity {spec.entity_key}; give the {key} another name")
+
+
+def _propensity_sql(ctx: CheckContext, model: PropensityModel) -> None:
+    """eligible_users conditions parse, and name only vars of the entity."""
+    import sqlglot
+    from sqlglot import exp
+
+    spec = model.model_spec
+    if spec.entity_key not in ctx.entity_names:
+        return
+    known = {v.name.lower() for v in ctx.project.vars_for(spec.entity_key)}
+    for holder, what in ((spec.training, "training"), (spec.prediction, "prediction")):
+        condition = holder.eligible_users
+        if not condition or not condition.strip():
+            continue
+        where = holder.loc_of("eligible_users")
+        try:
+            tree = sqlglot.parse_one(condition, read=ctx.project.sql_dialect)
+        except sqlglot.errors.ParseError as e:
+            ctx.add(where, f"{what}.eligible_users {condition!r} is not a SQL condition: {str(e).splitlines()[0]}")
+            continue
+        for column in tree.find_all(exp.Column):
+            if column.name.lower() not in known:
+                ctx.unknown(where, f"var of entity '{spec.entity_key}' in {what}.eligible_users", column.name,
+                            sorted(known), "vars")
 
 
 def _in_package(ctx: CheckContext, where: Location, path: str) -> str | None:

@@ -161,6 +161,29 @@ class WarehouseAdapter(abc.ABC):
             raise
         return rows
 
+    def write_frame(self, name: str, frame) -> int:
+        """Replace table `name` with a pandas DataFrame's rows (scores computed in Python). This
+        default inserts VALUES in batches; engines with a bulk path override it."""
+        staging = f"{name}__staging_{uuid.uuid4().hex[:8]}"
+        columns = [exp.ColumnDef(this=exp.to_identifier(c), kind=exp.DataType.build(_sql_type(frame[c].dtype)))
+                   for c in frame.columns]
+        self.execute(exp.Create(this=exp.Schema(this=exp.to_table(staging), expressions=columns), kind="TABLE"))
+        try:
+            records = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+            batch: list[tuple] = []
+            for row in records:
+                batch.append(row)
+                if len(batch) == 5000:
+                    self.execute(exp.insert(exp.values(batch), exp.to_table(staging)))
+                    batch = []
+            if batch:
+                self.execute(exp.insert(exp.values(batch), exp.to_table(staging)))
+            self.swap_in(staging, name)
+        except Exception:
+            self.drop(staging)
+            raise
+        return len(frame)
+
     def create_view(
         self, name: str, select: str | exp.Expression, read: str = CANONICAL_DIALECT
     ) -> None:
@@ -222,3 +245,9 @@ class WarehouseAdapter(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _sql_type(dtype) -> str:
+    """The SQL type a DataFrame column is stored as."""
+    kind = getattr(dtype, "kind", "O")
+    return {"f": "double", "i": "bigint", "u": "bigint", "b": "boolean", "M": "timestamp"}.get(kind, "varchar")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from sqlglot import exp
 
 from profiles_pipeline.errors import WarehouseError
 from profiles_pipeline.warehouse.base import Column, WarehouseAdapter
@@ -62,6 +63,15 @@ class DuckDBAdapter(WarehouseAdapter):
             raise WarehouseError(f"{type(e).__name__}: {e}", sql=sql) from e
         df.columns = [c.lower() for c in df.columns]
         return df
+
+    def write_frame(self, name: str, frame) -> int:
+        """In process: DuckDB reads the DataFrame itself (no row-by-row SQL)."""
+        view = f"profiles_frame_{uuid.uuid4().hex[:8]}"
+        self.con.register(view, frame)
+        try:
+            return self.replace_table(name, exp.select("*").from_(view))
+        finally:
+            self.con.unregister(view)
 
     def close(self) -> None:
         self.con.close()
