@@ -24,7 +24,7 @@ from profiles_pipeline.predictions import prediction_plans
 from profiles_pipeline.predictions.dataset import INSTANT, LABEL, training_frame
 from profiles_pipeline.predictions.model import fit
 from profiles_pipeline.predictions.plan import PredictionPlan
-from profiles_pipeline.spec.loader import load_project
+from profiles_pipeline.spec.validate import load_project
 from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +83,8 @@ def test_the_example_model_learns_from_the_past_and_scores_everyone(project, fir
     assert with_score == members
     report = project / "data" / "predictions" / "purchase_propensity" / model["model_id"] / "report.html"
     assert report.read_text().count("<svg") >= 5
-    shown = json.loads(_cli("show", "predictions", "-p", str(project), "--json"))
+    said = _cli("show", "predictions", "-p", str(project), "--json")
+    shown = json.loads(said[said.index("["):])
     assert shown[0]["model_id"] == model["model_id"] and shown[0]["scored"] == members
 
 
@@ -131,22 +132,40 @@ def test_no_feature_sees_past_its_instant(project, first_run) -> None:
     assert roc_auc_score(holdout["y"], holdout["score"]) < 0.9
 
 
-def test_a_valid_model_keeps_scoring_until_it_expires(project, first_run) -> None:
-    """A new day: scored again with the same model (validity: week), the shift check passing;
-    an end time past the week retrains."""
+def test_a_valid_model_keeps_scoring_and_an_end_time_past_the_data_says_why_it_cannot_train(project, first_run) -> None:
+    """A new day: scored again with the same model (validity: week). An end time a week past the
+    last event expires the model, and retraining there fails with the reason, naming the model."""
     [before] = _model_rows(project)
-    sample_data_day = project / "data" / "landing"
-    assert sample_data_day.exists()
     _cli("sample-data", "append", "-p", str(project))
     second = _cli("run", "-p", str(project))
-    rows = _model_rows(project)
-    assert [r["model_id"] for r in rows] == [before["model_id"]], "not retrained within its validity"
-    assert "retrained: no: still valid" in second
-    [(model_ids,)] = _query(project, "SELECT count(DISTINCT model_id) FROM purchase_propensity")
-    assert model_ids == 1
+    assert [r["model_id"] for r in _model_rows(project)] == [before["model_id"]], "not retrained within its validity"
+    assert "retrained: no: still valid" in second and "scored purchase_propensity: " in second
+    [(model_ids, scored_at)] = _query(project, "SELECT count(DISTINCT model_id), max(valid_at) FROM purchase_propensity")
+    [(end,)] = _query(project, "SELECT max(valid_at) FROM user_var_table")
+    assert model_ids == 1 and scored_at == end > before["trained_at"]
     later = before["valid_until"] + timedelta(hours=1)
-    third = _cli("run", "-p", str(project), "--end-time", later.isoformat(sep=" "))
-    assert "expired" in third and len(_model_rows(project)) == 2
+    result = CliRunner().invoke(app, ["run", "-p", str(project), "--end-time", later.isoformat(sep=" ")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "purchase_propensity_model" in result.output and "is there data up to the end time?" in result.output
+
+
+def test_a_model_is_retrained_when_it_expires_or_its_definition_changes() -> None:
+    from profiles_pipeline.predictions.training import ModelRecord, definition, needs_training
+
+    plan = _tiny_plan()
+    trained = datetime(2026, 1, 14, 12)
+
+    with DuckDBAdapter(":memory:") as adapter:
+        assert needs_training(adapter, plan, trained) == "no model yet"
+        from profiles_pipeline.predictions import training
+
+        record = ModelRecord("m1", trained, trained + plan.validity, definition(plan), "linear", {}, "x")
+        training._ensure_models_table(adapter, plan)
+        training._insert(adapter, plan, record)
+        assert needs_training(adapter, plan, trained + timedelta(days=6)) is None
+        assert "expired" in needs_training(adapter, plan, trained + timedelta(days=7))
+        assert needs_training(adapter, dataclasses.replace(plan, window=timedelta(days=3)),
+                              trained + timedelta(days=1)) == "the model's definition changed"
 
 
 def _tiny_plan(**changes) -> PredictionPlan:

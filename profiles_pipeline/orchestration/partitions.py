@@ -29,6 +29,8 @@ SNAPSHOT_TAG = "profiles/snapshot"
 FIRST_DAY_TAG = "profiles/first_day"
 BEGIN_TIME_TAG = "profiles/begin_time"
 REBASE_TAG = "profiles/rebase"
+#: train the propensity models now, even those still valid (on demand, from the Dagster UI)
+RETRAIN_TAG = "profiles/retrain"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
@@ -57,7 +59,7 @@ def run_context(first_key: str, last_key: str, run_id: str, tags: dict[str, str]
     flag = lambda name: tags.get(name, "false").lower() == "true"  # noqa: E731
     begin = datetime.fromisoformat(tags[BEGIN_TIME_TAG]) if tags.get(BEGIN_TIME_TAG) else None
     return RunContext(day=last, end_time=end, run_id=run_id, rebase=flag(REBASE_TAG), first_day=first,
-                      snapshot=flag(SNAPSHOT_TAG), begin_time=begin)
+                      snapshot=flag(SNAPSHOT_TAG), begin_time=begin, retrain=flag(RETRAIN_TAG))
 
 
 def range_tags(first: date, last: date) -> dict[str, str]:

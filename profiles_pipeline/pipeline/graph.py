@@ -42,6 +42,8 @@ class RunContext:
     snapshot: bool = False
     #: pb's begin_time: rows before it are not read by this run (None: every row).
     begin_time: datetime | None = None
+    #: train the propensity models even when their last one is still valid
+    retrain: bool = False
 
     def __post_init__(self) -> None:
         if self.end_time.date() != self.day:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from profiles_pipeline.errors import UserError
 from profiles_pipeline.pipeline.graph import CheckOutcome, RunContext, Step, StepCheck, StepResult
 from profiles_pipeline.predictions.plan import PredictionPlan, prediction_plans
-from profiles_pipeline.predictions.scoring import score
+from profiles_pipeline.predictions.scoring import score, scored_at
 from profiles_pipeline.predictions.training import latest_model, needs_training, train
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import WarehouseAdapter
@@ -50,7 +50,8 @@ def _training_step(project: Project, plan: PredictionPlan) -> Step:
     def run(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
         if ctx.snapshot:
             return StepResult(metadata={"skipped": "an explicit earlier end time: the model is trained on the latest"})
-        why = "the run rebases" if ctx.rebase else needs_training(adapter, plan, ctx.end_time)
+        why = ("the run rebases" if ctx.rebase else "asked (profiles/retrain)" if ctx.retrain
+               else needs_training(adapter, plan, ctx.end_time))
         if why is None:
             record = latest_model(adapter, plan)
         else:
@@ -87,6 +88,9 @@ def _scoring_step(project: Project, plan: PredictionPlan) -> Step:
         if float(record.metrics["quality"]) < plan.min_quality:
             return StepResult(metadata={"skipped": f"model {record.model_id} is under training.min_auc "
                                         f"({record.metrics['quality']:.3f} < {plan.min_quality}); scores not updated"})
+        if (published := scored_at(adapter, plan)) is not None and published > ctx.end_time:
+            return StepResult(metadata={"skipped": f"the scores are as of {published}, later than {ctx.end_time}; "
+                                        "they are kept"})
         result = score(adapter, project, plan, record, ctx.end_time)
         return StepResult(tables={plan.scores_table: result.rows}, metadata={
             "model_id": record.model_id, "scored": result.rows, "mean_score": result.mean_score,

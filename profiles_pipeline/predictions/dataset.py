@@ -41,14 +41,15 @@ def eligible(condition: str | None, project: Project, model: str, key: str) -> e
 
 def _rows_at(plan: PredictionPlan, table: str, t: datetime, label_at: datetime,
              condition: exp.Expression | None) -> exp.Select:
-    inner = (exp.select(_col(plan.main_id, "f"), *[_col(n, "f") for n in plan.features],
+    """One instant's rows; `condition` sees every var as of T (not only the features)."""
+    inner = (exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("f")),
                         exp.alias_(_col(plan.label_var, "l"), LABEL),
                         exp.alias_(literal(t), INSTANT))
              .from_(exp.to_table(table).as_("f"))
              .join(exp.to_table(table).as_("l"), on=exp.and_(_col(plan.main_id, "l").eq(_col(plan.main_id, "f")),
                                                              _col(VALID_AT, "l").eq(literal(label_at))))
              .where(_col(VALID_AT, "f").eq(literal(t))))
-    outer = exp.select("*").from_(inner.subquery("r"))
+    outer = exp.select(*[_col(n) for n in (plan.main_id, *plan.features, LABEL, INSTANT)]).from_(inner.subquery("r"))
     return outer.where(condition.copy()) if condition is not None else outer
 
 
@@ -92,7 +93,7 @@ def scoring_frame(adapter: WarehouseAdapter, project: Project, plan: PredictionP
     query = (exp.select(_col(plan.main_id), *[_col(n) for n in plan.features])
              .from_(exp.to_table(var_table(plan.entity))).where(_col(VALID_AT).eq(literal(at))))
     if condition is not None:
-        query = exp.select("*").from_(query.subquery("r")).where(condition)
+        query = query.where(condition)
     frame = adapter.fetch_df(query)
     frame[INSTANT] = pd.Timestamp(at)
     return frame

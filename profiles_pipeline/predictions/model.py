@@ -151,7 +151,7 @@ def time_split(frame: pd.DataFrame, main_id: str) -> tuple[np.ndarray, np.ndarra
     return ~(test | valid), valid, test
 
 
-def _guard(plan: PredictionPlan, y: np.ndarray, train: np.ndarray) -> None:
+def _guard(plan: PredictionPlan, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
     if len(y) < MIN_ROWS:
         raise UserError(f"propensity {plan.name}: {len(y)} training row(s), fewer than {MIN_ROWS}: widen "
                         "training.eligible_users, add training instants (new_materialisations_config) or load "
@@ -167,6 +167,10 @@ def _guard(plan: PredictionPlan, y: np.ndarray, train: np.ndarray) -> None:
                         "predict_window_days")
     if len(np.unique(y[train])) < 2:
         raise UserError(f"propensity {plan.name}: the training instants before the latest have one class only")
+    if len(np.unique(y[test])) < 2:
+        raise UserError(f"propensity {plan.name}: every label of the latest training instant (the holdout) is "
+                        f"{int(y[test][0]) if test.any() else '–'}: is there data up to the end time? (with no "
+                        f"events in the {plan.window.days} day(s) before it, nobody is labelled)")
 
 
 def _quality(task: str, y: np.ndarray, score: np.ndarray) -> float:
@@ -205,7 +209,7 @@ def fit(frame: pd.DataFrame, plan: PredictionPlan, seed: int = 0) -> tuple[Train
     """The chosen model (refit on train + validation) and the test rows' (y, score)."""
     y = labels(frame, plan)
     train, valid, test = time_split(frame, plan.main_id)
-    _guard(plan, y, train)
+    _guard(plan, y, train, test)
     kinds = feature_kinds(frame, plan)
     if not (kinds.numeric or kinds.categorical or kinds.timestamps):
         raise UserError(f"propensity {plan.name}: no features left (inputs minus ignore_features)")

@@ -44,6 +44,13 @@ def empty_scores(plan: PredictionPlan) -> pd.DataFrame:
                          "valid_at": pd.Series(dtype="datetime64[us]")})
 
 
+def scored_at(adapter: WarehouseAdapter, plan: PredictionPlan) -> datetime | None:
+    """The instant the published scores are as of (None: none yet)."""
+    if not adapter.table_exists(plan.scores_table):
+        return None
+    return adapter.fetch_one(exp.select(exp.Max(this=exp.column("valid_at"))).from_(exp.to_table(plan.scores_table)))
+
+
 def score(adapter: WarehouseAdapter, project: Project, plan: PredictionPlan, record: ModelRecord,
           at: datetime) -> ScoreResult:
     frame = scoring_frame(adapter, project, plan, at)

@@ -66,13 +66,13 @@ def needs_training(adapter: WarehouseAdapter, plan: PredictionPlan, end_time: da
     last = latest_model(adapter, plan)
     if last is None:
         return "no model yet"
+    if end_time < last.trained_at:
+        return None  # an older partition: the model trained later stands
     if last.definition != definition(plan):
         return "the model's definition changed"
     if end_time >= last.valid_until:
         return f"the last model expired at {format_instant(last.valid_until)} (validity)"
-    if end_time < last.trained_at:
-        return None  # an older partition scores with the model it has
-    return None
+    return None  # valid (an older partition, too, scores with the model it has)
 
 
 def load(record: ModelRecord) -> Trained:
@@ -114,8 +114,12 @@ def train(adapter: WarehouseAdapter, project: Project, plan: PredictionPlan, end
     record = ModelRecord(model_id, end_time, end_time + plan.validity, definition(plan), trained.algorithm,
                          metrics, str(path))
     _ensure_models_table(adapter, plan)
+    _insert(adapter, plan, record)
+    return record
+
+
+def _insert(adapter: WarehouseAdapter, plan: PredictionPlan, record: ModelRecord) -> None:
     values = [record.model_id, record.trained_at, record.valid_until, record.definition, record.algorithm,
               json.dumps(record.metrics, default=str), record.path]
     adapter.execute(exp.insert(exp.values([tuple(literal(v) for v in values)]), exp.to_table(plan.models_table),
                                columns=list(_MODELS_COLUMNS)))
-    return record
