@@ -3,9 +3,8 @@ model expired, its definition changed, or the run rebases) and the daily scoring
 
 from __future__ import annotations
 
-from profiles_pipeline.errors import UserError
 from profiles_pipeline.pipeline.graph import CheckOutcome, RunContext, Step, StepCheck, StepResult
-from profiles_pipeline.predictions.plan import PredictionPlan, prediction_plans
+from profiles_pipeline.predictions.plan import NotEnoughHistory, PredictionPlan, prediction_plans
 from profiles_pipeline.predictions.scoring import score, scored_at
 from profiles_pipeline.predictions.training import latest_model, needs_training, train
 from profiles_pipeline.spec.project import Project
@@ -58,7 +57,12 @@ def _training_step(project: Project, plan: PredictionPlan) -> Step:
             from profiles_pipeline.pipeline.run_scope import stored_begin
 
             begin = ctx.begin_time or stored_begin(adapter, project)
-            record = train(adapter, project, plan, ctx.end_time, begin)
+            try:
+                record = train(adapter, project, plan, ctx.end_time, begin)
+            except NotEnoughHistory as e:
+                if record := latest_model(adapter, plan):
+                    raise
+                return StepResult(metadata={"skipped": str(e)})
         report = plan.folder / record.model_id / "report.html"
         return StepResult(tables={plan.models_table: adapter.row_count(plan.models_table)},
                           metadata=_model_metadata(record, why), artifacts={"prediction report": str(report)})
@@ -84,7 +88,7 @@ def _scoring_step(project: Project, plan: PredictionPlan) -> Step:
             return StepResult(metadata={"skipped": "an explicit earlier end time: scores are of the latest features"})
         record = latest_model(adapter, plan)
         if record is None:
-            raise UserError(f"propensity {plan.name}: no trained model (its training step did not run)")
+            return StepResult(metadata={"skipped": "no trained model yet (see its training step)"})
         if float(record.metrics["quality"]) < plan.min_quality:
             return StepResult(metadata={"skipped": f"model {record.model_id} is under training.min_auc "
                                         f"({record.metrics['quality']:.3f} < {plan.min_quality}); scores not updated"})

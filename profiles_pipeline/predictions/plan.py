@@ -15,6 +15,10 @@ from profiles_pipeline.spec.project import Project
 VALIDITY = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
 
 
+class NotEnoughHistory(UserError):
+    """No training instant has its label inside the data yet: a young project, not a mistake."""
+
+
 @dataclass(frozen=True)
 class PredictionPlan:
     name: str
@@ -74,7 +78,7 @@ class PredictionPlan:
         kept = sorted(p for p in pairs if p[1] <= end_time and (begin is None or p[0] > begin))
         if not kept:
             first = f" after the data begins ({begin})" if begin else ""
-            raise UserError(f"propensity {self.name}: no training instant fits: the label needs "
+            raise NotEnoughHistory(f"propensity {self.name}: no training instant fits yet: the label needs "
                             f"{self.window.days} day(s) after it and the history ends {end_time}{first}; "
                             "load more history or shorten predict_window_days")
         return kept
