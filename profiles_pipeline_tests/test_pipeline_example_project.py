@@ -94,6 +94,7 @@ def test_every_asset_of_the_graph_is_materialized_with_metadata(runs, project) -
         "feature_views/user_features_by_email", "feature_tables/user_profile", "cohorts/known_users",
         "cohorts/high_value_known_users", "feature_views/high_value_users_by_email",
         "activations/known_users_to_files", "activations/known_users_to_webhook",
+        "predictions/purchase_propensity_model", "predictions/purchase_propensity",
     }
     graph = meta["identity/user_id_stitcher/id_graph"]
     assert graph["dagster/row_count"] == _query(project, "SELECT COUNT(*) FROM user_id_stitcher")[0][0]

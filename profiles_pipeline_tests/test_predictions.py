@@ -31,6 +31,19 @@ REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
+#: The scores are features: an activation sends them from the feature view, keyed by email.
+SCORES_ACTIVATION = """
+  - name: likely_buyers_to_files
+    model_type: activation
+    model_spec:
+      source: user_feature_view
+      identifier: email
+      columns: {purchase_propensity_score: buy_score, purchase_propensity_percentile: buy_percentile}
+      destination: {type: file, path: data/scores_out}
+      sync_mode: all
+"""
+
+
 def _cli(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
@@ -41,6 +54,8 @@ def _cli(*args: str) -> str:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("predictions") / "config"
     shutil.copytree(REPO / "config", root, ignore=shutil.ignore_patterns("data"))
+    models = root / "models" / "profiles.yaml"
+    models.write_text(models.read_text().replace("\nvar_groups:", SCORES_ACTIVATION + "\nvar_groups:", 1))
     sample_data.generate(root / "data" / "landing", users=2000, days=14, seed=42)
     return root
 
@@ -86,6 +101,18 @@ def test_the_example_model_learns_from_the_past_and_scores_everyone(project, fir
     said = _cli("show", "predictions", "-p", str(project), "--json")
     shown = json.loads(said[said.index("["):])
     assert shown[0]["model_id"] == model["model_id"] and shown[0]["scored"] == members
+
+
+def test_an_activation_sends_the_scores_from_the_feature_view(project, first_run) -> None:
+    sent = {}
+    for part in (project / "data" / "scores_out" / "likely_buyers_to_files").glob("*/part-*.jsonl"):
+        for line in part.read_text().splitlines():
+            row = json.loads(line)
+            sent[row["_key"]] = row["buy_score"]
+    expected = dict(_query(project, """SELECT g.other_id, s.purchase_propensity_score FROM purchase_propensity AS s
+        JOIN (SELECT user_main_id, other_id, ROW_NUMBER() OVER (PARTITION BY user_main_id ORDER BY first_seen_at, other_id) AS rk
+              FROM user_id_stitcher WHERE other_id_type = 'email') AS g ON g.user_main_id = s.user_main_id AND g.rk = 1"""))
+    assert expected and {k: round(v, 6) for k, v in sent.items()} == {k: round(v, 6) for k, v in expected.items()}
 
 
 def test_higher_scores_order_more(project, first_run) -> None:

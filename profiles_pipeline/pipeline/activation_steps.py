@@ -10,7 +10,17 @@ from profiles_pipeline.warehouse.base import WarehouseAdapter
 
 
 def activation_steps(project: Project) -> list[Step]:
-    return [_step(plan) for plan in activation_plans(project)]
+    return [_step(plan, _scorings(project, plan)) for plan in activation_plans(project)]
+
+
+def _scorings(project: Project, plan: ActivationPlan) -> tuple[tuple[str, ...], ...]:
+    """A feature view holds its entity's propensity scores: its activations wait for the scoring."""
+    from profiles_pipeline.pipeline.prediction_steps import scoring_key
+    from profiles_pipeline.predictions.plan import prediction_plans
+
+    if plan.source_step[0] != "features":
+        return ()
+    return tuple(scoring_key(p) for p in prediction_plans(project) if p.entity == plan.entity)
 
 
 def _describe(plan: ActivationPlan) -> str:
@@ -20,7 +30,7 @@ def _describe(plan: ActivationPlan) -> str:
     return f"Activation {plan.name}: {plan.source_relation} keyed by {key}, sent to {where} ({plan.mode})."
 
 
-def _step(plan: ActivationPlan) -> Step:
+def _step(plan: ActivationPlan, after: tuple[tuple[str, ...], ...] = ()) -> Step:
     def run(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
         if ctx.snapshot:
             return StepResult(metadata={"skipped": "an explicit earlier end time: destinations get the latest rows only"})
@@ -37,5 +47,5 @@ def _step(plan: ActivationPlan) -> Step:
 
     check = StepCheck("rejection_rate_within_bound", f"At most {plan.max_rejection_rate:.0%} of a sync's rows are "
                       "rejected by the destination (max_rejection_rate).", False, rejections)
-    return Step(("activations", plan.name), "activation", _describe(plan), "activations", (plan.source_step,), run,
+    return Step(("activations", plan.name), "activation", _describe(plan), "activations", (plan.source_step, *after), run,
                 checks=(check,), retries=3)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from profiles_pipeline.errors import UserError
 from profiles_pipeline.predictions.dataset import INSTANT, LABEL
-from profiles_pipeline.predictions.plan import PredictionPlan
+from profiles_pipeline.predictions.plan import NotEnoughHistory, PredictionPlan
 
 #: pb-like guards: below these a model would be noise.
 MIN_ROWS = 100
@@ -152,8 +152,8 @@ def time_split(frame: pd.DataFrame, main_id: str) -> tuple[np.ndarray, np.ndarra
 
 
 def _guard(plan: PredictionPlan, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
-    if len(y) < MIN_ROWS:
-        raise UserError(f"propensity {plan.name}: {len(y)} training row(s), fewer than {MIN_ROWS}: widen "
+    if len(y) < MIN_ROWS:  # a young project; more days bring more rows
+        raise NotEnoughHistory(f"propensity {plan.name}: {len(y)} training row(s), fewer than {MIN_ROWS}: widen "
                         "training.eligible_users, add training instants (new_materialisations_config) or load "
                         "more history")
     if plan.task == "regression":

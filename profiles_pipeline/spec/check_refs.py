@@ -208,6 +208,8 @@ def _propensity_sql(ctx: CheckContext, model: PropensityModel) -> None:
         except sqlglot.errors.ParseError as e:
             ctx.add(where, f"{what}.eligible_users {condition!r} is not a SQL condition: {str(e).splitlines()[0]}")
             continue
+        except ValueError:  # an unknown sql dialect: reported on its own key
+            return
         for column in tree.find_all(exp.Column):
             if column.name.lower() not in known:
                 ctx.unknown(where, f"var of entity '{spec.entity_key}' in {what}.eligible_users", column.name,
