@@ -53,13 +53,23 @@ def _rows_at(plan: PredictionPlan, table: str, t: datetime, label_at: datetime,
     return outer.where(condition.copy()) if condition is not None else outer
 
 
+def _history_begins(adapter: WarehouseAdapter, project: Project, entity: str) -> datetime | None:
+    """The id graph's first checkpoint: features as of an earlier instant have no graph to use."""
+    from profiles_pipeline.identity import StitcherTables, history_store
+
+    if not project.edge_sources_for(entity):
+        return None
+    found = history_store.checkpoint_instants(adapter, StitcherTables(project.stitcher_name(entity)))
+    return found[0] if found else None
+
+
 def training_frame(adapter: WarehouseAdapter, project: Project, plan: PredictionPlan, end_time: datetime,
                    begin: datetime | None) -> tuple[pd.DataFrame, dict]:
     """The training sample (features, `__label`, `__t`) and what it was drawn from."""
     # imported here: the pipeline imports this package
     from profiles_pipeline.pipeline.snapshots import features_as_of, var_table
 
-    instants = plan.training_instants(end_time, begin)
+    instants = plan.training_instants(end_time, begin, _history_begins(adapter, project, plan.entity))
     for t, label_at in instants:
         features_as_of(adapter, project, t, run_id=f"{plan.name}-training")
         features_as_of(adapter, project, label_at, run_id=f"{plan.name}-training")

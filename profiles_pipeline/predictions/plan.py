@@ -4,10 +4,11 @@ features, the training instants, the output names, where things are kept."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from profiles_pipeline.errors import UserError
+from profiles_pipeline.instants import end_of_day, format_instant
 from profiles_pipeline.spec.model_types import FeatureTableModel, PropensityModel
 from profiles_pipeline.spec.project import Project
 
@@ -66,27 +67,34 @@ class PredictionPlan:
         """Fitted models (joblib), their descriptions (JSON) and reports (HTML)."""
         return self.project_root / "data" / "predictions" / self.name
 
-    def training_instants(self, end_time: datetime, begin: datetime | None) -> list[tuple[datetime, datetime]]:
-        """(feature instant T, label instant T + window), oldest first; every label instant is at or
-        before `end_time` and every T after `begin` (there is no history before it)."""
+    def training_instants(self, end_time: datetime, begin: datetime | None,
+                          first: datetime | None = None) -> list[tuple[datetime, datetime]]:
+        """(feature instant T, label instant T + window), oldest first. Instants are ends of days
+        (the partitions' own instants, where the id graph's history has a checkpoint): the latest
+        label instant is the last day end at or before `end_time`. Every T is after `begin` and at
+        or after `first` (the history's first instant: there is nothing before it)."""
         if self.strategy == "manual":
             pairs = list(self.manual_dates)
         else:
             count = self.max_dates if self.strategy == "auto" else 1
-            last = end_time - self.window
-            pairs = [(last - k * self.date_step, last - k * self.date_step + self.window) for k in range(count)]
-        kept = sorted(p for p in pairs if p[1] <= end_time and (begin is None or p[0] > begin))
+            last_label = end_of_day(end_time.date() if end_time >= end_of_day(end_time.date())
+                                    else end_time.date() - timedelta(days=1))
+            pairs = [(last_label - self.window - k * self.date_step, last_label - k * self.date_step)
+                     for k in range(count)]
+        kept = sorted(p for p in pairs if p[1] <= end_time and (begin is None or p[0] > begin)
+                      and (first is None or p[0] >= first))
         if not kept:
-            first = f" after the data begins ({begin})" if begin else ""
-            raise NotEnoughHistory(f"propensity {self.name}: no training instant fits yet: the label needs "
-                            f"{self.window.days} day(s) after it and the history ends {end_time}{first}; "
-                            "load more history or shorten predict_window_days")
+            since = f"; the history begins {format_instant(first)}" if first else ""
+            raise NotEnoughHistory(f"propensity {self.name}: no training instant fits yet: each needs "
+                                   f"{self.window.days} day(s) of history after it, up to "
+                                   f"{format_instant(end_time)}{since}")
         return kept
 
 
 def _day(text: str, model: str) -> datetime:
+    """A `dates` entry: the end of that day (features and labels include the day)."""
     try:
-        return datetime.fromisoformat(text.strip())
+        return end_of_day(date.fromisoformat(text.strip()[:10]))
     except ValueError:
         raise UserError(f"propensity {model}: {text!r} in new_materialisations_config.dates is not a date "
                         "(YYYY-MM-DD)") from None
