@@ -75,10 +75,16 @@ var_groups:
 """
 
 
+def _pairs() -> list[tuple[datetime, datetime]]:
+    """(features, label) instants as the engine picks them: ends of days, the last label the day before END."""
+    from profiles_pipeline.instants import end_of_day
+
+    last = end_of_day(END.date() - timedelta(days=1))
+    return [(last - WINDOW - k * timedelta(days=7), last - k * timedelta(days=7)) for k in range(3)]
+
+
 def _instants() -> list[datetime]:
-    last = END - WINDOW
-    ts = [last - k * timedelta(days=7) for k in range(3)]
-    return sorted({*ts, *[t + WINDOW for t in ts], END})
+    return sorted({*[t for p in _pairs() for t in p], END})
 
 
 def build(root: Path, users: int) -> None:
@@ -131,8 +137,7 @@ def reference(root: Path) -> dict:
     from sklearn.metrics import roc_auc_score
 
     con = duckdb.connect(str(root / "data" / "profiles.duckdb"))
-    last = END - WINDOW
-    pairs = [(last - k * timedelta(days=7), last - k * timedelta(days=7) + WINDOW) for k in range(3)]
+    pairs = _pairs()
     feats = "f.sessions, f.orders, f.days_since_seen, f.country"
     union = " UNION ALL ".join(
         f"SELECT {feats}, l.ordered_7d AS y, TIMESTAMP '{t}' AS t FROM user_var_table f JOIN user_var_table l "

@@ -159,9 +159,9 @@ def test_no_feature_sees_past_its_instant(project, first_run) -> None:
     assert roc_auc_score(holdout["y"], holdout["score"]) < 0.9
 
 
-def test_a_valid_model_keeps_scoring_and_an_end_time_past_the_data_says_why_it_cannot_train(project, first_run) -> None:
-    """A new day: scored again with the same model (validity: week). An end time a week past the
-    last event expires the model, and retraining there fails with the reason, naming the model."""
+def test_a_valid_model_keeps_scoring_until_it_expires(project, first_run) -> None:
+    """A new day: scored again with the same model (validity: week). An end time past the week
+    retrains (the reason said), and the scores then carry the new model's id."""
     [before] = _model_rows(project)
     _cli("sample-data", "append", "-p", str(project))
     second = _cli("run", "-p", str(project))
@@ -171,9 +171,11 @@ def test_a_valid_model_keeps_scoring_and_an_end_time_past_the_data_says_why_it_c
     [(end,)] = _query(project, "SELECT max(valid_at) FROM user_var_table")
     assert model_ids == 1 and scored_at == end > before["trained_at"]
     later = before["valid_until"] + timedelta(hours=1)
-    result = CliRunner().invoke(app, ["run", "-p", str(project), "--end-time", later.isoformat(sep=" ")])
-    assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "purchase_propensity_model" in result.output and "is there data up to the end time?" in result.output
+    third = _cli("run", "-p", str(project), "--end-time", later.isoformat(sep=" "))
+    assert "retrained: the last model expired at" in third
+    rows = _model_rows(project)
+    assert len(rows) == 2 and rows[-1]["trained_at"] == later
+    assert _query(project, "SELECT DISTINCT model_id FROM purchase_propensity") == [(rows[-1]["model_id"],)]
 
 
 def test_a_model_is_retrained_when_it_expires_or_its_definition_changes() -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from profiles_pipeline.instants import end_of_day
 from profiles_pipeline.predictions import prediction_plans, score, train
 from profiles_pipeline.spec.validate import load_project
 from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter
@@ -64,8 +65,8 @@ def _snapshots(users: int = 1500) -> pd.DataFrame:
     rng = np.random.default_rng(3)
     rate = np.exp(rng.uniform(-3, -1, users))
     frames = []
-    for weeks_back in range(4):
-        at = END - timedelta(days=7 * weeks_back)
+    for at in [END, *[end_of_day(END.date() - timedelta(days=1 + 7 * k)) for k in range(4)]]:
+        weeks_back = (END - at).days / 7
         days = 60 - 7 * weeks_back
         frames.append(pd.DataFrame({
             "user_main_id": [f"u{i}" for i in range(users)],
