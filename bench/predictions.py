@@ -138,13 +138,13 @@ def reference(root: Path) -> dict:
 
     con = duckdb.connect(str(root / "data" / "profiles.duckdb"))
     pairs = _pairs()
-    feats = "f.sessions, f.orders, f.days_since_seen, f.country"
+    feats = "f.user_main_id, f.sessions, f.orders, f.days_since_seen, f.country"
     union = " UNION ALL ".join(
         f"SELECT {feats}, l.ordered_7d AS y, TIMESTAMP '{t}' AS t FROM user_var_table f JOIN user_var_table l "
         f"ON l.user_main_id = f.user_main_id AND l.valid_at = TIMESTAMP '{lab}' WHERE f.valid_at = TIMESTAMP '{t}'"
         for t, lab in pairs)
     t0 = time.perf_counter()
-    df = con.execute(f"SELECT * FROM ({union}) ORDER BY md5(CAST(sessions AS VARCHAR) || CAST(t AS VARCHAR)) "
+    df = con.execute(f"SELECT * FROM ({union}) ORDER BY md5(user_main_id || CAST(t AS VARCHAR)) "
                      "LIMIT 30000").df()
     df["country"] = df["country"].astype("category")
     test = df["t"] == df["t"].max()
