@@ -41,7 +41,11 @@ def show_predictions(project_dir: ProjectDir = Path("."), as_json: JsonFlag = Fa
     if as_json:
         print_json(rows)
         return
-    table = Table(*rows[0].keys())
-    for r in rows:
-        table.add_row(*(str(v) if v is not None else "–" for v in r.values()))
-    console.print(table)
+    for r in rows:  # one block per model: the values are too long for columns side by side
+        table = Table(show_header=False, box=None, padding=(0, 2))
+        table.add_column("key", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        for key, value in r.items():
+            table.add_row(f"[bold]{key}[/]", str(value) if value is not None else "–")
+        console.print(table)
+        console.print()
