@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-#: The scores are features: an activation sends them from the feature view, keyed by email.
+#: The scores are features: an activation sends them from the feature view, keyed by email, and a
+#: cohort filters on them.
 SCORES_ACTIVATION = """
   - name: likely_buyers_to_files
     model_type: activation
@@ -41,6 +42,14 @@ SCORES_ACTIVATION = """
       columns: {purchase_propensity_score: buy_score, purchase_propensity_percentile: buy_percentile}
       destination: {type: file, path: data/scores_out}
       sync_mode: all
+  - name: likely_buyers
+    model_type: entity_cohort
+    model_spec:
+      extends: user/all
+      materialization: {output_type: table}
+      filter_pipeline:
+        - type: include
+          value: '{{user.Var("purchase_propensity_percentile")}} >= 90 and {{user.Var("page_views")}} > 0'
 """
 
 
@@ -113,6 +122,14 @@ def test_an_activation_sends_the_scores_from_the_feature_view(project, first_run
         JOIN (SELECT user_main_id, other_id, ROW_NUMBER() OVER (PARTITION BY user_main_id ORDER BY first_seen_at, other_id) AS rk
               FROM user_id_stitcher WHERE other_id_type = 'email') AS g ON g.user_main_id = s.user_main_id AND g.rk = 1"""))
     assert expected and {k: round(v, 6) for k, v in sent.items()} == {k: round(v, 6) for k, v in expected.items()}
+
+
+def test_a_cohort_filters_on_the_scores_of_the_same_run(project, first_run) -> None:
+    members = {m for (m,) in _query(project, "SELECT user_main_id FROM likely_buyers")}
+    expected = {m for (m,) in _query(project, "SELECT s.user_main_id FROM purchase_propensity s JOIN user_feature_view v "
+                                              "USING (user_main_id) WHERE purchase_propensity_percentile >= 90 "
+                                              "AND page_views > 0")}
+    assert members and members == expected
 
 
 def test_higher_scores_order_more(project, first_run) -> None:
@@ -242,6 +259,10 @@ def test_a_regression_predicts_a_number() -> None:
     ("        validity: week\n", "        validity: week\n        algorithms: [xgboost]\n", "training.algorithms is not supported"),
     ("            name: purchase_propensity_score\n", "            name: total_revenue\n",
      "output column 'total_revenue' of propensity purchase_propensity is already a var"),
+    ("          select: count(distinct date(timestamp))\n          from: inputs/pages\n          default_value: 0\n",
+     "          select: count(distinct date(timestamp)) + {{user.Var(\"purchase_propensity_score\")}}\n"
+     "          from: inputs/pages\n          default_value: 0\n",
+     "purchase_propensity_score is an output of propensity model purchase_propensity: a cohort's filter can use it"),
     ("          strategy: auto\n", "          strategy: manual\n          dates: ['2026-01-01,2026-01-05']\n",
      "are 4 day(s) apart; the label date is predict_window_days (7) after"),
 ])

@@ -133,4 +133,28 @@ def cohort_query(f: EntityFeatures, cohort: CohortDef, names: list[str], valid_a
         return query.where(cond) if cond is not None else query
     query = select_features(var_table_name(f), f.main_id, names, valid_at)
     cond = cohort_condition(f, cohort)
-    return query.where(cond) if cond is not None else query
+    if cond is None:
+        return query
+    used = {c.name for c in cond.find_all(exp.Column)}
+    scored = [(table, cols) for table, _, cols in f.scores if used & set(cols)]
+    if not scored:
+        return query.where(cond)
+    # filters on propensity scores: the snapshot's rows (every var, for the filters) joined to the scores
+    snapshot = exp.select("*").from_(exp.to_table(var_table_name(f))).where(
+        col(VALID_AT).eq(timestamp_literal(valid_at)))
+    joined = exp.select(*[col(n, "f") for n in (f.main_id, *names, VALID_AT)]).from_(snapshot.subquery("f"))
+    owners: dict[str, str] = {}
+    for i, (table, cols) in enumerate(scored):
+        joined = joined.join(exp.to_table(table).as_(f"s{i}"), join_type="left",
+                             on=col(f.main_id, f"s{i}").eq(col(f.main_id, "f")))
+        owners.update({c: f"s{i}" for c in cols})
+    return joined.where(_qualified(cond, owners, "f"))
+
+
+def _qualified(cond: exp.Expression, owners: dict[str, str], default: str) -> exp.Expression:
+    """`cond` with each unqualified column given its table: a scores table's alias, else `default`."""
+    cond = cond.copy()
+    for c in cond.find_all(exp.Column):
+        if not c.table:
+            c.set("table", exp.to_identifier(owners.get(c.name, default)))
+    return cond

@@ -136,7 +136,11 @@ def _check_cohorts(features: EntityFeatures) -> None:
     for c in features.cohorts:
         parent_vars = visible_vars(features, c.parent)
         parent = f"models/{c.parent}" if c.parent else f"{features.entity}/all"
-        for name in sorted(c.referenced_vars - parent_vars):
+        scores = {n for _, _, cols in features.scores for n in cols}
+        if c.grain and c.referenced_vars & scores:
+            raise UserError(f"{c.location}: cohort {c.name} has a time_grain and filters on propensity scores "
+                            f"({', '.join(sorted(c.referenced_vars & scores))}), which are only as of each run")
+        for name in sorted(c.referenced_vars - parent_vars - scores):
             raise UserError(
                 f"{c.location}: cohort {c.name} filters on var {name}, which is not defined for its "
                 f"parent {parent} (vars defined there: {', '.join(sorted(parent_vars)) or 'none'})"

@@ -63,7 +63,10 @@ def apply_cluster_rules(adapter, plan: StitcherPlan, nodes: str, links: str, jud
     if refused:
         adapter.execute(
             f"CREATE OR REPLACE TABLE {name('judged')} AS SELECT l.n1, l.n2, l.source, l.first_seen_at, "
-            "COALESCE(l.drop1, r.reason) AS drop1, l.drop2, l.kept AND r.n1 IS NULL AS kept, l.decided_run_id "
+            # a cluster rule refuses the link, not one of its ends: both ends carry the reason, so
+            # it reads the same whichever way the link is oriented
+            "COALESCE(l.drop1, r.reason) AS drop1, COALESCE(l.drop2, r.reason) AS drop2, "
+            "l.kept AND r.n1 IS NULL AS kept, l.decided_run_id "
             f"FROM {judged} AS l LEFT JOIN {name('refused')} AS r ON l.n1 = r.n1 AND l.n2 = r.n2"
         )
         adapter.swap_in(name("judged"), judged)

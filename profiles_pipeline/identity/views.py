@@ -43,7 +43,8 @@ def audit_view_sql(t: StitcherTables) -> str:
     edge = (
         "SELECT 'edge' AS kind, id1, id1_type, id2, id2_type, "
         "CASE WHEN COALESCE(drop1, drop2) LIKE 'maximum_edges%' THEN 'maximum_edges' ELSE 'cluster rule' END AS reason, "
-        "COALESCE(drop1 || '; ' || drop2, drop1, drop2) AS detail, decided_run_id "
+        "CASE WHEN drop1 = drop2 THEN drop1 ELSE COALESCE(drop1 || '; ' || drop2, drop1, drop2) END AS detail, "
+        "decided_run_id "
         f"FROM ({_oriented_links(t)}) AS l WHERE drop1 IS NOT NULL OR drop2 IS NOT NULL"
     )
     ids = (

@@ -74,6 +74,11 @@ class _Sources:
         return set().union(*[self.keys(r.name) for r in refs if r.kind == "deref"] or [set()])
 
 
+def _scorings(project: Project, entity: str) -> set[Key]:
+    """The scoring steps of the entity's propensity models: a cohort may filter on their scores."""
+    return {("predictions", m.name) for m in project.models_of_type("propensity") if m.model_spec.entity_key == entity}
+
+
 def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]:
     sources = _Sources(project)
     steps: list[Step] = []
@@ -111,7 +116,7 @@ def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]
         assert isinstance(m, EntityCohortModel)
         entity = project.cohort_entity(m.name) or ""
         parent = m.model_spec.extends or ""
-        upstream = {("features", entity)}
+        upstream = {("features", entity)} | _scorings(project, entity)
         if parent.startswith("models/"):
             upstream.add(("cohorts", parent.split("/")[1]))
         steps.append(_step(project, ("cohorts", m.name), "cohort", _cohort_description(m), "cohorts",

@@ -261,6 +261,11 @@ def _template_refs(ctx: CheckContext, snippet: Snippet) -> None:
                          if getattr(v, "kind", "") == "input_var" and (v.from_ or "").strip("/").split("/")[-1] == ref.entity]
             if ref.name not in on_source:
                 ctx.unknown(snippet.location, f"input var of '{ref.entity}'", ref.name, on_source, "input vars")
+        elif ref.entity in ctx.entity_names and (owner := p.prediction_output(ref.entity, ref.name)) is not None:
+            if not isinstance(snippet.model, EntityCohortModel):
+                ctx.add(snippet.location, f"{ref.name} is an output of propensity model {owner}: a cohort's filter "
+                        f"can use it, {snippet.subject or 'this'} cannot (vars are computed before the scores)",
+                        "filter a cohort on it, or send it from the feature view", "scores_too_early")
         elif ref.entity in ctx.entity_names and p.var(ref.entity, ref.name) is None:
             ctx.unknown(snippet.location, f"var of entity '{ref.entity}'", ref.name, [v.name for v in p.vars_for(ref.entity)], "vars")
         elif ref.entity not in ctx.entity_names and ref.kind == "var":

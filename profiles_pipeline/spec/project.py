@@ -118,6 +118,14 @@ class Project:
     def var(self, entity: str, name: str) -> AnyVar | None:
         return next((v for v in self.vars_for(entity) if v.name == name), None)
 
+    def prediction_output(self, entity: str, name: str) -> str | None:
+        """The propensity model whose output column (score or percentile) `name` is, for `entity`."""
+        for m in self.models_of_type("propensity"):
+            columns = m.model_spec.prediction.output_columns
+            if m.model_spec.entity_key == entity and name in (columns.score.name, columns.percentile.name):
+                return m.name
+        return None
+
     def stitcher_model(self, entity: str) -> IdStitcherModel | None:
         """The entity's custom id_stitcher model, or None when it uses the default stitcher."""
         path = self.entity(entity).id_stitcher
