@@ -126,9 +126,9 @@ def test_an_activation_sends_the_scores_from_the_feature_view(project, first_run
 
 def test_a_cohort_filters_on_the_scores_of_the_same_run(project, first_run) -> None:
     members = {m for (m,) in _query(project, "SELECT user_main_id FROM likely_buyers")}
-    expected = {m for (m,) in _query(project, "SELECT s.user_main_id FROM purchase_propensity s JOIN user_feature_view v "
-                                              "USING (user_main_id) WHERE purchase_propensity_percentile >= 90 "
-                                              "AND page_views > 0")}
+    expected = {m for (m,) in _query(project, "SELECT user_main_id FROM purchase_propensity WHERE "
+                                              "purchase_propensity_percentile >= 90 AND user_main_id IN "
+                                              "(SELECT user_main_id FROM user_var_table WHERE page_views > 0)")}
     assert members and members == expected
 
 
