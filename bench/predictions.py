@@ -113,7 +113,9 @@ def build(root: Path, users: int) -> None:
 
 
 def ours(root: Path) -> dict:
-    from profiles_pipeline.predictions import prediction_plans, score, train
+    from profiles_pipeline.predictions import prediction_plans
+    from profiles_pipeline.predictions.scoring import score
+    from profiles_pipeline.predictions.training import train
     from profiles_pipeline.spec.validate import load_project
     from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
 

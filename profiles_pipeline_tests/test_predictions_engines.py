@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from profiles_pipeline.instants import end_of_day
-from profiles_pipeline.predictions import prediction_plans, score, train
+from profiles_pipeline.predictions import prediction_plans
+from profiles_pipeline.predictions.scoring import score
+from profiles_pipeline.predictions.training import train
 from profiles_pipeline.spec.validate import load_project
 from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter
 

@@ -20,7 +20,8 @@ def show_predictions(project_dir: ProjectDir = Path("."), as_json: JsonFlag = Fa
     """
     from profiles_pipeline.cli import project_loading
     from profiles_pipeline.cli.reading import reading_adapter
-    from profiles_pipeline.predictions import latest_model, prediction_plans
+    from profiles_pipeline.predictions import prediction_plans
+    from profiles_pipeline.predictions.training import latest_model
 
     loaded = project_loading.load(project_dir)
     plans = prediction_plans(loaded.project)

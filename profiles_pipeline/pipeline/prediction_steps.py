@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from profiles_pipeline.pipeline.graph import CheckOutcome, RunContext, Step, StepCheck, StepResult
 from profiles_pipeline.predictions.plan import NotEnoughHistory, PredictionPlan, prediction_plans
-from profiles_pipeline.predictions.scoring import score, scored_at
-from profiles_pipeline.predictions.training import latest_model, needs_training, train
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 
@@ -47,6 +45,8 @@ def _model_metadata(record, retrained: str | None) -> dict:
 
 def _training_step(project: Project, plan: PredictionPlan) -> Step:
     def run(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
+        from profiles_pipeline.predictions.training import latest_model, needs_training, train
+
         if ctx.snapshot:
             return StepResult(metadata={"skipped": "an explicit earlier end time: the model is trained on the latest"})
         why = ("the run rebases" if ctx.rebase else "asked (profiles/retrain)" if ctx.retrain
@@ -68,6 +68,8 @@ def _training_step(project: Project, plan: PredictionPlan) -> Step:
                           metadata=_model_metadata(record, why), artifacts={"prediction report": str(report)})
 
     def quality(adapter: WarehouseAdapter, ctx: RunContext, result: StepResult | None) -> CheckOutcome:
+        from profiles_pipeline.predictions.training import latest_model
+
         record = latest_model(adapter, plan)
         if record is None:
             return CheckOutcome(True, "no model (nothing was trained in this run)")
@@ -84,6 +86,9 @@ def _training_step(project: Project, plan: PredictionPlan) -> Step:
 
 def _scoring_step(project: Project, plan: PredictionPlan) -> Step:
     def run(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
+        from profiles_pipeline.predictions.scoring import score, scored_at
+        from profiles_pipeline.predictions.training import latest_model
+
         if ctx.snapshot:
             return StepResult(metadata={"skipped": "an explicit earlier end time: scores are of the latest features"})
         record = latest_model(adapter, plan)

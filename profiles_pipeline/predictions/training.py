@@ -9,14 +9,12 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-import joblib
 from sqlglot import exp
 
 from profiles_pipeline.instants import format_instant
 from profiles_pipeline.predictions.dataset import training_frame
 from profiles_pipeline.predictions.model import Trained, fit
 from profiles_pipeline.predictions.plan import PredictionPlan
-from profiles_pipeline.predictions.report import evaluate, write_report
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 from profiles_pipeline.warehouse.sqltree import literal
@@ -76,12 +74,18 @@ def needs_training(adapter: WarehouseAdapter, plan: PredictionPlan, end_time: da
 
 
 def load(record: ModelRecord) -> Trained:
+    import joblib
+
     return joblib.load(record.path)
 
 
 def train(adapter: WarehouseAdapter, project: Project, plan: PredictionPlan, end_time: datetime,
           begin: datetime | None) -> ModelRecord:
     """Fit, evaluate on the holdout, write the report, record the model."""
+    import joblib
+
+    from profiles_pipeline.predictions.report import evaluate, write_report
+
     frame, facts = training_frame(adapter, project, plan, end_time, begin)
     trained, holdout = fit(frame, plan)
     figures = evaluate(holdout["y"], holdout["score"], plan.task, trained.threshold)
