@@ -63,19 +63,21 @@ var_groups:
 
 REFERENCE = r'''
 import sys, time
-import numpy as np, pandas as pd, pyarrow as pa, pyarrow.csv as pcsv, pyarrow.parquet as pq
+import numpy as np, pyarrow as pa, pyarrow.csv as pcsv, pyarrow.parquet as pq
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 t0 = time.perf_counter()
-tables = [pcsv.read_csv(p) for p in sys.argv[1:-1]]
-t = pa.concat_tables(tables)
-a = ("anonymous_id:" + t["anon"].to_pandas()).to_numpy()
-b = ("user_id:" + t["uid"].to_pandas()).to_numpy()
-codes, uniques = pd.factorize(np.concatenate([a, b]))
-m, n = len(a), len(uniques)
-k, labels = connected_components(coo_matrix((np.ones(m, dtype=np.int8), (codes[:m], codes[m:])), shape=(n, n)),
+t = pa.concat_tables([pcsv.read_csv(p, convert_options=pcsv.ConvertOptions(include_columns=["anon", "uid"]))
+                      for p in sys.argv[1:-1]])
+# two id types: factorize each column on its own, number the second after the first
+a, b = t["anon"].combine_chunks().dictionary_encode(), t["uid"].combine_chunks().dictionary_encode()
+a_codes, a_ids = a.indices.to_numpy(), a.dictionary
+b_codes, b_ids = b.indices.to_numpy(), b.dictionary
+n, m = len(a_ids) + len(b_ids), len(a_codes)
+k, labels = connected_components(coo_matrix((np.ones(m, dtype=np.int8), (a_codes, b_codes + len(a_ids))), shape=(n, n)),
                                  directed=False)
-pq.write_table(pa.table({"id": uniques.astype(str), "label": labels}), sys.argv[-1])
+pq.write_table(pa.table({"id_type": ["anonymous_id"] * len(a_ids) + ["user_id"] * len(b_ids),
+                         "id": pa.concat_arrays([a_ids, b_ids]), "label": labels}), sys.argv[-1])
 print(k, time.perf_counter() - t0)
 '''
 
@@ -136,9 +138,9 @@ def same_clusters(project: Path, labels: Path) -> tuple[bool, int]:
     # the same partition: every cluster of ours maps to one label and back
     mixed = con.execute(f"""SELECT
         (SELECT count(*) FROM (SELECT user_main_id FROM user_id_stitcher g JOIN {ref} r
-            ON r.id = g.other_id_type || ':' || g.other_id GROUP BY 1 HAVING count(DISTINCT r.label) > 1)),
+            ON r.id_type = g.other_id_type AND r.id = g.other_id GROUP BY 1 HAVING count(DISTINCT r.label) > 1)),
         (SELECT count(*) FROM (SELECT r.label FROM user_id_stitcher g JOIN {ref} r
-            ON r.id = g.other_id_type || ':' || g.other_id GROUP BY 1 HAVING count(DISTINCT g.user_main_id) > 1)),
+            ON r.id_type = g.other_id_type AND r.id = g.other_id GROUP BY 1 HAVING count(DISTINCT g.user_main_id) > 1)),
         (SELECT count(DISTINCT user_main_id) FROM user_id_stitcher)""").fetchone()
     con.close()
     return mixed[0] == 0 and mixed[1] == 0, mixed[2]
