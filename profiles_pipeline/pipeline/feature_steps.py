@@ -74,9 +74,12 @@ class _Sources:
         return set().union(*[self.keys(r.name) for r in refs if r.kind == "deref"] or [set()])
 
 
-def _scorings(project: Project, entity: str) -> set[Key]:
-    """The scoring steps of the entity's propensity models: a cohort may filter on their scores."""
-    return {("predictions", m.name) for m in project.models_of_type("propensity") if m.model_spec.entity_key == entity}
+def _scorings(project: Project, cohort: EntityCohortModel, sources: _Sources) -> set[Key]:
+    """The scoring steps whose scores the cohort's filters (its ancestors' too) read."""
+    entity = project.cohort_entity(cohort.name) or ""
+    names = {r.name for c in project.cohort_chain(cohort.name)
+             for r in find_references(c.model_spec.filter_sql() or "", sources.ctx) if r.kind == "var"}
+    return {("predictions", model) for n in names if (model := project.prediction_output(entity, n))}
 
 
 def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]:
@@ -116,7 +119,7 @@ def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]
         assert isinstance(m, EntityCohortModel)
         entity = project.cohort_entity(m.name) or ""
         parent = m.model_spec.extends or ""
-        upstream = {("features", entity)} | _scorings(project, entity)
+        upstream = {("features", entity)} | _scorings(project, m, sources)
         if parent.startswith("models/"):
             upstream.add(("cohorts", parent.split("/")[1]))
         steps.append(_step(project, ("cohorts", m.name), "cohort", _cohort_description(m), "cohorts",
