@@ -21,7 +21,7 @@ from profiles_pipeline.features.resolve_vars import (
     resolve_input_var,
     var_groups_of,
 )
-from profiles_pipeline.spec.model_types import EntityCohortModel, FeatureTableModel, PropensityModel
+from profiles_pipeline.spec.model_types import EntityCohortModel, FeatureTableModel
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.spec.var_models import EntityVar, InputVar
 from profiles_pipeline.warehouse.base import WarehouseAdapter
@@ -159,10 +159,5 @@ def _check_feature_tables(features: EntityFeatures) -> None:
 def _scores(project: Project, entity: str) -> list[tuple[str, list[str], list[str]]]:
     """The propensity models of `entity`: their scores tables and output columns (pb makes the
     outputs with is_feature features of the entity)."""
-    out = []
-    for m in project.models:
-        if isinstance(m, PropensityModel) and m.model_spec.entity_key == entity:
-            cols = m.model_spec.prediction.output_columns
-            both = [cols.score, cols.percentile]
-            out.append((m.name, [c.name for c in both if c.is_feature], [c.name for c in both]))
-    return out
+    return [(model, [c.name for c in columns if c.is_feature], [c.name for c in columns])
+            for model, columns in project.prediction_outputs(entity)]

@@ -16,11 +16,10 @@ def activation_steps(project: Project) -> list[Step]:
 def _scorings(project: Project, plan: ActivationPlan) -> tuple[tuple[str, ...], ...]:
     """A feature view holds its entity's propensity scores: its activations wait for the scoring."""
     from profiles_pipeline.pipeline.prediction_steps import scoring_key
-    from profiles_pipeline.predictions.plan import prediction_plans
 
     if plan.source_step[0] != "features":
         return ()
-    return tuple(scoring_key(p) for p in prediction_plans(project) if p.entity == plan.entity)
+    return tuple(scoring_key(model) for model, _ in project.prediction_outputs(plan.entity))
 
 
 def _describe(plan: ActivationPlan) -> str:

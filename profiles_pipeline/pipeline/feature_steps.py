@@ -79,7 +79,9 @@ def _scorings(project: Project, cohort: EntityCohortModel, sources: _Sources) ->
     entity = project.cohort_entity(cohort.name) or ""
     names = {r.name for c in project.cohort_chain(cohort.name)
              for r in find_references(c.model_spec.filter_sql() or "", sources.ctx) if r.kind == "var"}
-    return {("predictions", model) for n in names if (model := project.prediction_output(entity, n))}
+    from profiles_pipeline.pipeline.prediction_steps import scoring_key
+
+    return {scoring_key(model) for n in names if (model := project.prediction_output(entity, n))}
 
 
 def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]:

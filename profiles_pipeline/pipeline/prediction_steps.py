@@ -22,8 +22,9 @@ def training_key(plan: PredictionPlan) -> Key:
     return ("predictions", f"{plan.name}_model")
 
 
-def scoring_key(plan: PredictionPlan) -> Key:
-    return ("predictions", plan.name)
+def scoring_key(model: str) -> Key:
+    """The step that scores with propensity model `model` (what reads its scores waits for it)."""
+    return ("predictions", model)
 
 
 def _model_metadata(record, retrained: str | None) -> dict:
@@ -60,8 +61,8 @@ def _training_step(project: Project, plan: PredictionPlan) -> Step:
             try:
                 record = train(adapter, project, plan, ctx.end_time, begin)
             except NotEnoughHistory as e:
-                if record := latest_model(adapter, plan):
-                    raise
+                if latest_model(adapter, plan) is not None:
+                    raise  # a model that cannot be retrained: say so, do not keep scoring with it silently
                 return StepResult(metadata={"skipped": str(e)})
         report = plan.folder / record.model_id / "report.html"
         return StepResult(tables={plan.models_table: adapter.row_count(plan.models_table)},
@@ -115,6 +116,6 @@ def _scoring_step(project: Project, plan: PredictionPlan) -> Step:
 
     check = StepCheck("score_distribution_stable", "The scores' distribution moved at most max_score_shift "
                       "(population stability index) since the previous scoring.", False, shift)
-    return Step(scoring_key(plan), "prediction", f"Scores of {plan.name}: {plan.score_column} and "
+    return Step(scoring_key(plan.name), "prediction", f"Scores of {plan.name}: {plan.score_column} and "
                 f"{plan.percentile_column} per {plan.main_id}, every run", "predictions", (training_key(plan),),
                 run, checks=(check,))

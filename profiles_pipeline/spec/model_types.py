@@ -175,9 +175,9 @@ class MaterialisationDates(SpecModel):
     of T, the label as of T + predict_window_days)."""
 
     strategy: Literal["auto", "manual", ""] = Field(
-        default="", description="auto: up to max_no_of_dates instants, feature_data_min_date_diff days apart, "
-        "the latest predict_window_days before the run's end time; manual: the pairs under dates; "
-        "'' (default): one instant, predict_window_days before the end time")
+        default="", description="auto: up to max_no_of_dates instants (ends of days), feature_data_min_date_diff "
+        "days apart, the latest predict_window_days before the last day end at or before the run's end time; "
+        "manual: the pairs under dates; '' (default): only that latest instant")
     feature_data_min_date_diff: int = Field(default=7, ge=1, description="auto: days between training instants")
     max_no_of_dates: int = Field(default=3, ge=1, le=52, description="auto: at most this many training instants")
     dates: list[str] = Field(default_factory=list, description="manual: 'feature_date,label_date' pairs")

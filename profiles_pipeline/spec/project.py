@@ -118,13 +118,15 @@ class Project:
     def var(self, entity: str, name: str) -> AnyVar | None:
         return next((v for v in self.vars_for(entity) if v.name == name), None)
 
+    def prediction_outputs(self, entity: str) -> list[tuple[str, list]]:
+        """(propensity model, its output columns: score, percentile) for each model of `entity`."""
+        return [(m.name, [m.model_spec.prediction.output_columns.score, m.model_spec.prediction.output_columns.percentile])
+                for m in self.models_of_type("propensity") if m.model_spec.entity_key == entity]
+
     def prediction_output(self, entity: str, name: str) -> str | None:
         """The propensity model whose output column (score or percentile) `name` is, for `entity`."""
-        for m in self.models_of_type("propensity"):
-            columns = m.model_spec.prediction.output_columns
-            if m.model_spec.entity_key == entity and name in (columns.score.name, columns.percentile.name):
-                return m.name
-        return None
+        return next((model for model, columns in self.prediction_outputs(entity) if name in {c.name for c in columns}),
+                    None)
 
     def stitcher_model(self, entity: str) -> IdStitcherModel | None:
         """The entity's custom id_stitcher model, or None when it uses the default stitcher."""
