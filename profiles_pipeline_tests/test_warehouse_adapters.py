@@ -148,3 +148,34 @@ def test_transaction_rolls_back_on_error(adapter, events):
 
 def test_repr_names_the_engine(adapter):
     assert adapter.kind in repr(adapter).lower()
+
+
+def test_duckdb_readers_copy_keeps_views_and_only_what_readers_get(tmp_path) -> None:
+    """The readers' copy is the file as of now, with only the published relations: views stay
+    views over the copy's own tables, a view over something dropped (here a CSV file and an
+    unpublished table) becomes a table of its rows, and later writes do not reach the copy."""
+    import duckdb
+
+    from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+
+    (tmp_path / "in.csv").write_text("x\n1\n2\n")
+    adapter = DuckDBAdapter(tmp_path / "w.duckdb")
+    adapter.execute("CREATE TABLE nodes AS SELECT * FROM range(5) AS t(n)", read="duckdb")
+    adapter.execute("CREATE TABLE scratch AS SELECT 1 AS s", read="duckdb")
+    adapter.execute('CREATE VIEW "order" AS WITH c AS (SELECT n FROM nodes) SELECT n FROM c WHERE n > 1',
+                    read="duckdb")
+    adapter.execute(f"CREATE VIEW from_file AS SELECT * FROM read_csv_auto('{tmp_path / 'in.csv'}')", read="duckdb")
+    adapter.execute("CREATE VIEW over_scratch AS SELECT s FROM scratch", read="duckdb")
+    path = adapter.publish_for_readers(["nodes", "order", "from_file", "over_scratch"])
+    adapter.execute("INSERT INTO nodes VALUES (99)", read="duckdb")
+    (tmp_path / "in.csv").unlink()
+    readers = duckdb.connect(path, read_only=True)
+    kinds = dict(readers.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+    assert kinds == {"nodes": "BASE TABLE", "order": "VIEW", "from_file": "BASE TABLE", "over_scratch": "BASE TABLE"}
+    assert readers.execute('SELECT count(*) FROM "order"').fetchone() == (3,)
+    assert readers.execute("SELECT max(n) FROM nodes").fetchone() == (4,)
+    assert readers.execute("SELECT sum(x) FROM from_file").fetchone() == (3,)
+    assert readers.execute("SELECT s FROM over_scratch").fetchall() == [(1,)]
+    readers.close()
+    adapter.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb", "w.published.duckdb"]

@@ -70,29 +70,27 @@ def run(
             if scope.noop:
                 console.print(_noop_text(loaded, scope))
                 return
-            if not _launched_runs(loaded):
-                _run(loaded, scope, select)
-                return
+            with _instance(loaded) as instance:
+                if not _launched_runs(loaded, instance):
+                    _run(loaded, scope, select, instance)
+                    return
         _wait_for_launched_runs(loaded)  # without the lock, which they wait for; then plan again
 
 
 def _instance(loaded):
-    import dagster as dg
+    from profiles_pipeline.orchestration.local_run import open_instance
 
-    from profiles_pipeline.orchestration.instance_home import dagster_home_for
-
-    return dg.DagsterInstance.from_config(str(dagster_home_for(loaded.project.root)))
+    return open_instance(loaded.project.root)
 
 
-def _launched_runs(loaded) -> list:
+def _launched_runs(loaded, instance) -> list:
     """Runs the Dagster daemon launched on this warehouse that are waiting for the lock this
     command holds (those whose process is gone are marked failed): the queue put them first."""
     from profiles_pipeline.orchestration.assets import pool_name
     from profiles_pipeline.orchestration.run_health import fail_dead_runs, other_active_runs
 
-    with _instance(loaded) as instance:
-        _say_failed(fail_dead_runs(instance))
-        return other_active_runs(instance, pool_name(loaded.graph))
+    _say_failed(fail_dead_runs(instance))
+    return other_active_runs(instance, pool_name(loaded.graph))
 
 
 def _wait_for_launched_runs(loaded) -> None:
@@ -122,7 +120,7 @@ def _report_interrupted(loaded, previous: dict) -> None:
         _say_failed(fail_dead_runs(instance))
 
 
-def _run(loaded, scope, select: list[str] | None) -> None:
+def _run(loaded, scope, select: list[str] | None, instance) -> None:
     from profiles_pipeline.orchestration.local_run import run_local, selected_steps
 
     n_steps = sum(1 + len(s.parts) for s in selected_steps(loaded.graph, select))
@@ -135,7 +133,7 @@ def _run(loaded, scope, select: list[str] | None) -> None:
 
         result = run_local(loaded.project.root, loaded.graph, scope.first_day, scope.end_time, select=select,
                            rebase=scope.rebase, snapshot=scope.snapshot, begin_time=scope.begin_time,
-                           project=loaded.project, on_step=on_step)
+                           project=loaded.project, on_step=on_step, instance=instance)
         progress.update(task, completed=n_steps)
     console.print(_steps_table(result, scope))
     console.print(_headline(loaded, result, scope))

@@ -43,6 +43,11 @@ class WarehouseAdapter(abc.ABC):
     #: How the engine folds an unquoted identifier ("upper" on Snowflake); quoted table names are
     #: folded the same way so that quoting never changes which table a name means.
     identifier_case: ClassVar[str | None] = None
+    #: The engine runs in this process, so moving a table's integer columns to Python and back
+    #: costs a memory copy, not a network trip: graph algorithms may then run on arrays
+    #: (`identity.components`) instead of as many SQL passes. Such engines implement
+    #: `fetch_arrays` and `create_from_arrays`.
+    data_in_process: ClassVar[bool] = False
 
     # ---- hooks a subclass implements -------------------------------------------------
     @abc.abstractmethod
@@ -83,6 +88,14 @@ class WarehouseAdapter(abc.ABC):
         while the next run writes; engines whose readers never block a writer: nothing to do).
         Returns where readers read, or None."""
         return None
+
+    def fetch_arrays(self, statement: str | exp.Expression, read: str = CANONICAL_DIALECT) -> dict:
+        """A result's columns as numpy arrays (lower-case names); only where `data_in_process`."""
+        raise NotImplementedError(f"{type(self).__name__} does not hold its data in this process")
+
+    def create_from_arrays(self, name: str, columns: dict, temp: bool = False) -> None:
+        """Create (or replace) table `name` from numpy arrays; only where `data_in_process`."""
+        raise NotImplementedError(f"{type(self).__name__} does not hold its data in this process")
 
     def drop_unfinished_copies(self) -> list[str]:
         """Remove what a publish killed half-way left (DuckDB: a staging file beside the copy);
