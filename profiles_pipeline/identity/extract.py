@@ -141,14 +141,19 @@ def extract_edges(adapter, plan: StitcherPlan, day: date, last_day: date | None 
         + ", ".join(str(v) for v in per_day.get(d, [0] * 5)) + ")"
         for d in days
     )
+    # A first load (or a rebuild's) swaps the staged rows in instead of copying them again.
+    first_load = adapter.fetch_one(f"SELECT COUNT(*) FROM (SELECT 1 FROM {t.day_edges} LIMIT 1) AS _any") == 0
+    stored = adapter.row_count(staged)
     with adapter.transaction():
-        adapter.execute(f"DELETE FROM {t.day_edges} WHERE {span}")
-        adapter.execute(f"INSERT INTO {t.day_edges} SELECT * FROM {staged}")
+        if first_load:
+            adapter.swap_in(staged, t.day_edges)
+        else:
+            adapter.execute(f"DELETE FROM {t.day_edges} WHERE {span}")
+            adapter.execute(f"INSERT INTO {t.day_edges} SELECT * FROM {staged}")
         adapter.execute(f"DELETE FROM {t.excluded} WHERE {span}")
         adapter.execute(f"INSERT INTO {t.excluded} SELECT * FROM {staged_x}")
         adapter.execute(f"DELETE FROM {t.days} WHERE {span}")
         adapter.execute(f"INSERT INTO {t.days} ({', '.join(DAYS_COLUMN_NAMES)}) VALUES {values}")
-    stored = adapter.row_count(staged)
     for name in [t.work(f"rows{k}") for k in range(len(plan.edge_sources))] + [staged, staged_x]:
         adapter.execute(f"DROP TABLE IF EXISTS {name}")
     totals = [sum(v[i] for v in per_day.values()) for i in range(5)]

@@ -7,8 +7,6 @@ the next run rebuild again. The history over earlier checkpoints is `history.py`
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from profiles_pipeline.identity.assign import assigned_nodes_sql, main_ids_sql
 from profiles_pipeline.identity.cluster_rules import refuse_links, refused_by_keys
 from profiles_pipeline.identity.components import ComponentsResult, connected_components
@@ -19,7 +17,7 @@ from profiles_pipeline.identity.guards import (
     hub_threshold_sql,
 )
 from profiles_pipeline.identity.plan import StitcherPlan
-from profiles_pipeline.identity.sqlbits import date_lit, lit, ts_lit
+from profiles_pipeline.identity.sqlbits import lit
 from profiles_pipeline.identity.tables import StitcherTables
 from profiles_pipeline.identity.temporal import kept_intervals
 
@@ -102,39 +100,16 @@ def build_graph(adapter, plan: StitcherPlan, n0: str, l2: str, run_id: str, name
     return cc
 
 
-def full_rebuild(adapter, plan: StitcherPlan, end_time: datetime, run_id: str,
+def full_rebuild(adapter, plan: StitcherPlan, run_id: str, graph: tuple[str, str],
                  refused: str | None = None) -> ComponentsResult:
-    """Rebuild the head stores (nodes and links as of `end_time`). Returns the components run.
-    `refused`: the cluster rules' refusals as of `end_time` by values, when already decided."""
+    """Rebuild the head stores from `graph`, the (nodes, links) of `graph_input.build_graph_input`
+    as of the head's end time. Returns the components run. `refused`: the cluster rules'
+    refusals as of that time by values, when already decided."""
     t = StitcherTables.of(plan)
     w = t.work
-    since = f" AND day >= {date_lit(plan.since.date())}" if plan.since else ""
-    rows = f"(SELECT * FROM {t.day_edges} WHERE first_seen_at <= {ts_lit(end_time)}{since})"
-    adapter.execute(
-        f"CREATE OR REPLACE TABLE {w('n0')} AS SELECT CAST(ROW_NUMBER() OVER () AS BIGINT) AS node, "
-        "id_value, id_type, first_seen_at FROM (SELECT id1 AS id_value, id1_type AS id_type, "
-        f"MIN(first_seen_at) AS first_seen_at FROM {rows} AS r WHERE id1 = id2 AND id1_type = id2_type "
-        "GROUP BY id1, id1_type) AS _n"
-    )
-    adapter.execute(
-        f"CREATE OR REPLACE TABLE {w('l0')} AS SELECT LEAST(a.node, b.node) AS n1, GREATEST(a.node, b.node) AS n2, "
-        f"r.source, r.first_seen_at FROM {rows} AS r JOIN {w('n0')} AS a ON r.id1 = a.id_value AND r.id1_type = a.id_type "
-        f"JOIN {w('n0')} AS b ON r.id2 = b.id_value AND r.id2_type = b.id_type "
-        "WHERE NOT (r.id1 = r.id2 AND r.id1_type = r.id2_type)"
-    )
-    # One row per link: its earliest sighting and, of those, the smallest source; the join back
-    # to l0 is needed only for links seen from more than one source.
-    adapter.execute(
-        f"CREATE OR REPLACE TABLE {w('l2')} AS WITH g AS (SELECT n1, n2, MIN(first_seen_at) AS fs, "
-        f"MIN(source) AS smin, MAX(source) AS smax FROM {w('l0')} GROUP BY n1, n2) "
-        "SELECT n1, n2, smin AS source, fs AS first_seen_at FROM g WHERE smin = smax "
-        f"UNION ALL SELECT g.n1, g.n2, MIN(x.source), g.fs FROM g JOIN {w('l0')} AS x ON g.n1 = x.n1 AND g.n2 = x.n2 "
-        "AND g.fs = x.first_seen_at WHERE g.smin <> g.smax GROUP BY g.n1, g.n2, g.fs"
-    )
-    cc = build_graph(adapter, plan, w("n0"), w("l2"), run_id, w, refused)
+    nodes, links = graph
+    cc = build_graph(adapter, plan, nodes, links, run_id, w, refused)
     with adapter.transaction():
         adapter.swap_in(w("links"), t.links)
         adapter.swap_in(w("nodes"), t.nodes)
-    for name in ("n0", "l0", "l2"):
-        adapter.execute(f"DROP TABLE IF EXISTS {w(name)}")
     return cc

@@ -29,6 +29,7 @@ from sqlglot import exp
 
 from profiles_pipeline.identity.cluster_rules import refuse_links, refused_by_values
 from profiles_pipeline.identity.components import connected_components
+from profiles_pipeline.identity.graph_input import build_graph_input
 from profiles_pipeline.identity.plan import StitcherPlan
 from profiles_pipeline.identity.tables import StitcherTables
 from profiles_pipeline.identity.temporal import kept_intervals
@@ -68,35 +69,30 @@ class HistoryResult:
     merges: int
 
 
-def build_history(adapter, plan: StitcherPlan, cps: Checkpoints, out: str, refused_out: str | None = None) -> HistoryResult:
+def build_history(adapter, plan: StitcherPlan, cps: Checkpoints, out: str, refused_out: str | None = None,
+                  graph: tuple[str, str] | None = None) -> HistoryResult:
     """`out` (id_value, id_type, main_id, first_seen_at, valid_from, valid_to): every id's main id
     at each checkpoint of `cps`, from the stitcher's extracted edges up to the last checkpoint.
     `valid_to` is NULL where a row holds through the last checkpoint. `refused_out`: a TEMP table
     to leave the links the cluster rules refuse in, by their ids' values (what a rebuild of the
-    head as of the last checkpoint refuses too, so it need not decide them again)."""
+    head as of the last checkpoint refuses too, so it need not decide them again). `graph`: the
+    (nodes, links) of `graph_input.build_graph_input` as of the last checkpoint, when the caller
+    built them (a rebuild shares them with the head); else they are built here."""
     t = StitcherTables.of(plan)
     w = _Work(t)
     k = cps.count
-    tab = {"rows": t.day_edges, "nodes": w("n"), "links": w("l"), "kept": w("k"), "cps": w("c")}
+    nodes, links = graph or (w("n"), w("l"))
+    tab = {"rows": t.day_edges, "nodes": nodes, "links": links, "kept": w("k"), "cps": w("c")}
     _checkpoint_table(adapter, w("c"), cps)
-    run(adapter, f"""{_TEMP} nodes AS SELECT CAST(ROW_NUMBER() OVER (ORDER BY first_seen_at, id_type || chr(1) || id_value) AS BIGINT) AS node,
-        id_value, id_type, first_seen_at,
-        GREATEST(1, DATE_DIFF('day', :d1, CAST(first_seen_at AS DATE)) + 1) AS fb
-      FROM (SELECT id1 AS id_value, id1_type AS id_type, MIN(first_seen_at) AS first_seen_at FROM rows
-            WHERE first_seen_at <= :t_end AND day >= :since AND id1 = id2 AND id1_type = id2_type GROUP BY id1, id1_type) AS s""",
-        tab, d1=cps.first_day, t_end=cps.last, since=_since(plan))
-    run(adapter, f"""{_TEMP} links AS SELECT LEAST(a.node, b.node) AS n1, GREATEST(a.node, b.node) AS n2, MIN(r.first_seen_at) AS first_seen_at
-      FROM rows AS r JOIN nodes AS a ON r.id1 = a.id_value AND r.id1_type = a.id_type
-      JOIN nodes AS b ON r.id2 = b.id_value AND r.id2_type = b.id_type
-      WHERE r.first_seen_at <= :t_end AND r.day >= :since AND NOT (r.id1 = r.id2 AND r.id1_type = r.id2_type)
-      GROUP BY LEAST(a.node, b.node), GREATEST(a.node, b.node)""", tab, t_end=cps.last, since=_since(plan))
-    kept_intervals(adapter, plan, w("n"), w("l"), w("k0"), w)
-    if refuse_links(adapter, plan, w("n"), w("k0"), w("rf"), w):
+    if graph is None:
+        build_graph_input(adapter, plan, t, cps.last, cps.first_day, nodes, links)
+    kept_intervals(adapter, plan, nodes, links, w("k0"), w)
+    if refuse_links(adapter, plan, nodes, w("k0"), w("rf"), w):
         run(adapter, f"""{_TEMP} out AS SELECT * FROM k0 WHERE NOT EXISTS (
             SELECT 1 FROM rf WHERE rf.n1 = k0.n1 AND rf.n2 = k0.n2)""", {"out": w("k1"), "k0": w("k0"), "rf": w("rf")})
         run(adapter, f"{_TEMP} out AS SELECT * FROM k1", {"out": w("k0"), "k1": w("k1")})
     if refused_out is not None:
-        refused_by_values(adapter, w("n"), w("rf"), refused_out)
+        refused_by_values(adapter, nodes, w("rf"), refused_out)
     run(adapter, f"""{_TEMP} kept AS SELECT n1, n2, sb, eb FROM (
         SELECT n1, n2, GREATEST(1, DATE_DIFF('day', :d1, CAST(kept_from AS DATE)) + 1) AS sb,
                CASE WHEN kept_until IS NULL THEN NULL ELSE GREATEST(1, DATE_DIFF('day', :d1, CAST(kept_until AS DATE)) + 1) END AS eb

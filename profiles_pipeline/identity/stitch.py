@@ -31,6 +31,7 @@ from sqlglot import exp
 from profiles_pipeline.identity import history_store as store
 from profiles_pipeline.identity.cluster_rules import needs_replay, relabelled_clusters
 from profiles_pipeline.identity.full import full_rebuild
+from profiles_pipeline.identity.graph_input import build_graph_input
 from profiles_pipeline.identity.history import Checkpoints, build_history
 from profiles_pipeline.identity.incremental import drop_scratch, incremental_merge
 from profiles_pipeline.identity.plan import StitcherPlan
@@ -141,7 +142,7 @@ def stitch(
         mode = "incremental"
     else:
         mode = "range"
-    result = _write(adapter, plan, t, mode, a, end_time, head, pending, run_id, retention)
+    result = _write(adapter, plan, t, mode, a, end_time, head, pending_rows, run_id, retention)
     passes, merges, written, history_rows, region_ids = result
     dropped = 0
     if mode != "noop" and retention is not None:
@@ -167,16 +168,29 @@ def _first_extracted_day(adapter, t: StitcherTables) -> date | None:
     return adapter.fetch_one(f"SELECT MIN(day) FROM {t.days}")
 
 
-def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, head, pending, run_id, retention):
+def _unmerged_rows_sql(t: StitcherTables, pending: list[tuple[date, datetime | None]], end_time: datetime) -> str:
+    """The stored rows of the pending days not merged yet, up to `end_time`: all of a day
+    extracted since its last merge, only those after `merged_through` of a day merged part-way
+    (the head was inside it or at its last event). Rows merged already add nothing to the
+    stores, and reading them again would make every day cost a rescan of the one before."""
+    whole = [d for d, through in pending if through is None]
+    parts = [f"day IN ({', '.join(date_lit(d) for d in whole)})"] if whole else []
+    parts += [f"(day = {date_lit(d)} AND first_seen_at > {ts_lit(through)})" for d, through in pending if through is not None]
+    days = [d for d, _ in pending]
+    span = f"day BETWEEN {date_lit(min(days))} AND {date_lit(max(days))}" if days else "FALSE"
+    return (f"(SELECT * FROM {t.day_edges} WHERE {span} AND ({' OR '.join(parts) or 'FALSE'}) "
+            f"AND first_seen_at <= {ts_lit(end_time)})")
+
+
+def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, head, pending_rows, run_id, retention):
     """Do what `mode` says; returns (passes, merges, checkpoints written, history rows, ids of
-    the region an incremental day rebuilt for the cluster rules)."""
+    the region an incremental day rebuilt for the cluster rules). `pending_rows`: (day,
+    merged_through) of the days not merged through `end_time`."""
+    pending = [d for d, _ in pending_rows]
     if mode == "noop":
         return 0, 0, [], 0, 0
     if mode == "incremental":
-        in_days = ", ".join(date_lit(d) for d in pending) or "NULL"
-        span = f"day BETWEEN {date_lit(pending[0])} AND {date_lit(pending[-1])}" if pending else "FALSE"
-        rows_sql = (f"(SELECT * FROM {t.day_edges} WHERE {span} AND day IN ({in_days}) "
-                    f"AND first_seen_at <= {ts_lit(end_time)})")
+        rows_sql = _unmerged_rows_sql(t, pending_rows, end_time)
         cc, merges, dml = incremental_merge(adapter, plan, rows_sql, end_time, run_id)
         changes = t.work("unew")
         region_ids = 0
@@ -201,7 +215,11 @@ def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, he
     out = t.work("hout")
     rebuilds = mode in ("full", "range")
     refused = t.work("refv") if rebuilds and plan.cluster_limits() else None
-    hist = build_history(adapter, plan, cps, out, refused)
+    # a rebuild reads the stored edges once, for the history and the head
+    graph = (t.work("gn"), t.work("gl")) if rebuilds else None
+    if graph:
+        build_graph_input(adapter, plan, t, end_time, cps.first_day, *graph)
+    hist = build_history(adapter, plan, cps, out, refused, graph)
     passes = 0
     if mode == "snapshot":
         w0, w1 = end_time, store.next_checkpoint_after(adapter, t, end_time)
@@ -209,7 +227,8 @@ def _write(adapter, plan, t, mode: Mode, first_day: date, end_time: datetime, he
         w0 = start_of_day(first_day)
         w1 = None if mode in ("full", "range") else _first_checkpoint_after_day(adapter, t, end_time.date())
     if mode in ("full", "range"):
-        passes = full_rebuild(adapter, plan, end_time, run_id, refused).passes
+        passes = full_rebuild(adapter, plan, run_id, graph, refused).passes
+        drop(adapter, *graph)
     store.replace_window(adapter, t, out, w0, w1)
     marks = store.record_checkpoints(adapter, t, cps.instants(), run_id, mode, w0, w1)
     with adapter.transaction():
