@@ -27,11 +27,20 @@ def build_graph_input(adapter, plan: StitcherPlan, t: StitcherTables, end: datet
     since = plan.since.date() if plan.since else date.min
     scratch = t.work("gl0")
     tab = {"rows": t.day_edges, "nodes": nodes, "links": links, "l0": scratch}
-    run(adapter, f"""{_TEMP} nodes AS SELECT CAST(ROW_NUMBER() OVER (ORDER BY first_seen_at, id_type || chr(1) || id_value) AS BIGINT) AS node,
-        id_value, id_type, first_seen_at,
-        GREATEST(1, DATE_DIFF('day', :d1, CAST(first_seen_at AS DATE)) + 1) AS fb
-      FROM (SELECT id1 AS id_value, id1_type AS id_type, MIN(first_seen_at) AS first_seen_at FROM rows
-            WHERE first_seen_at <= :t_end AND day >= :since AND id1 = id2 AND id1_type = id2_type GROUP BY id1, id1_type) AS s""",
+    # The rank by (first_seen_at, type, value) in two levels: the ids seen before each instant
+    # (a sort of the distinct instants), then the rank within an instant (small sorts, in
+    # parallel); the same numbers as one ROW_NUMBER over the strings, in about half the time.
+    run(adapter, f"""{_TEMP} nodes AS
+      WITH seen AS (SELECT id1 AS id_value, id1_type AS id_type, MIN(first_seen_at) AS first_seen_at FROM rows
+                 WHERE first_seen_at <= :t_end AND day >= :since AND id1 = id2 AND id1_type = id2_type
+                 GROUP BY id1, id1_type),
+        instants AS (SELECT first_seen_at, COUNT(*) AS n FROM seen GROUP BY first_seen_at),
+        earlier AS (SELECT first_seen_at, COALESCE(SUM(n) OVER (ORDER BY first_seen_at
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS b FROM instants)
+      SELECT CAST(earlier.b + ROW_NUMBER() OVER (PARTITION BY seen.first_seen_at ORDER BY seen.id_type, seen.id_value) AS BIGINT) AS node,
+        seen.id_value, seen.id_type, seen.first_seen_at,
+        GREATEST(1, DATE_DIFF('day', :d1, CAST(seen.first_seen_at AS DATE)) + 1) AS fb
+      FROM seen JOIN earlier ON seen.first_seen_at = earlier.first_seen_at""",
         tab, d1=first_day, t_end=end, since=since)
     run(adapter, f"""{_TEMP} l0 AS SELECT LEAST(a.node, b.node) AS n1, GREATEST(a.node, b.node) AS n2, r.source, r.first_seen_at
       FROM rows AS r JOIN nodes AS a ON r.id1 = a.id_value AND r.id1_type = a.id_type

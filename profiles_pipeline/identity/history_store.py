@@ -60,8 +60,13 @@ def _rename(node, name: str):
 
 def replace_window(adapter, t: StitcherTables, new_rows: str, w0: datetime, w1: datetime | None) -> None:
     """Make the history in `[w0, w1)` (`w1` None: onwards) be `new_rows` (same columns, valid
-    within the window, `valid_to` NULL meaning up to w1), keeping what lies outside the window."""
+    within the window, `valid_to` NULL meaning up to w1), keeping what lies outside the window.
+    A window that covers the whole history (a first run, a rebuild) swaps `new_rows` in: it is
+    then all there is, and copying its rows again would be the run's largest write."""
     tab = {"hist": t.history, "new": new_rows, "ov": t.work("hov")}
+    if w1 is None and not rows(adapter, "SELECT 1 FROM hist WHERE valid_from < :w0 LIMIT 1", tab, w0=w0):
+        adapter.swap_in(new_rows, t.history)
+        return
     overlap = "valid_from < :w1 AND (valid_to IS NULL OR valid_to > :w0)" if w1 else "(valid_to IS NULL OR valid_to > :w0)"
     run(adapter, f"CREATE OR REPLACE TEMP TABLE ov AS SELECT * FROM hist WHERE {overlap}", tab, w0=w0, w1=w1)
     right = (
