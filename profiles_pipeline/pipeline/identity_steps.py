@@ -7,6 +7,8 @@ from pathlib import Path
 
 from profiles_pipeline.identity import extract_edges, render_report_html, stale_days, stitch
 from profiles_pipeline.identity.extract import dropped_ids, reread_sources_changed
+from profiles_pipeline.identity.integrity import several_main_ids
+from profiles_pipeline.identity.tables import StitcherTables
 from profiles_pipeline.pipeline.graph import CheckOutcome, RunContext, Step, StepCheck, StepResult
 from profiles_pipeline.pipeline.identity_plan import stitcher_plan
 from profiles_pipeline.pipeline.run_cache import cached
@@ -126,17 +128,18 @@ def _graph_checks(project: Project, table: str, main_id: str) -> tuple[StepCheck
     limit = project.config.checks.max_cluster_size
 
     def one_main_id(adapter: WarehouseAdapter, ctx: RunContext, _: StepResult | None) -> CheckOutcome:
-        bad = int(adapter.fetch_one(
-            f"SELECT COUNT(*) FROM (SELECT other_id, other_id_type FROM {table} "
-            f"GROUP BY other_id, other_id_type HAVING COUNT(DISTINCT {main_id}) > 1) AS d"
-        ))
-        return CheckOutcome(bad == 0, f"{bad} identifiers have more than one {main_id}",
-                            {"identifiers_with_several_main_ids": bad})
+        bad, checked = several_main_ids(adapter, StitcherTables(table), ctx.run_id)
+        return CheckOutcome(bad == 0, f"{bad} identifiers have more than one {main_id} "
+                            f"({checked:,} written by this run checked)",
+                            {"identifiers_with_several_main_ids": bad, "identifiers_checked": checked})
 
-    def cluster_size(adapter: WarehouseAdapter, ctx: RunContext, _: StepResult | None) -> CheckOutcome:
-        largest = int(adapter.fetch_one(
-            f"SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM {table} GROUP BY {main_id}) AS c"
-        ))
+    def cluster_size(adapter: WarehouseAdapter, ctx: RunContext, result: StepResult | None) -> CheckOutcome:
+        # the step's report measured the clusters of the same store a moment ago
+        largest = result.metadata.get("largest_cluster") if result else None
+        if largest is None:
+            largest = adapter.fetch_one(
+                f"SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM {table} GROUP BY {main_id}) AS c")
+        largest = int(largest)
         return CheckOutcome(largest <= limit, f"largest cluster has {largest} ids (limit {limit})",
                             {"largest_cluster": largest, "limit": limit})
 
