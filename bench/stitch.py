@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from profiles_pipeline.identity import EdgeSource, IdSelect, StitcherPlan, extract_edges, stitch  # noqa: E402
+from profiles_pipeline.instants import end_of_day  # noqa: E402
 from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter  # noqa: E402
 
 START = datetime(2024, 1, 1)
@@ -133,7 +134,9 @@ def main() -> None:
             adapter.execute("SET preserve_insertion_order = false")
         timings = _time_statements(adapter) if args.profile else None
         make_events(adapter, "ev", args.people, args.edges, args.days)
-        end = START + timedelta(days=args.days)
+        # as of the end of the last day (an instant on that day, as `profiles run` takes), so the
+        # next day's events are a new day, not late rows of the head's day
+        end = end_of_day((START + timedelta(days=args.days - 1)).date())
         t0 = time.perf_counter()
         for d in range(args.days):
             extract_edges(adapter, p, (START + timedelta(days=d)).date())
