@@ -189,3 +189,34 @@ def test_connection_errors_never_contain_the_secret(project, monkeypatch):
     assert "login failed for profiles_demo with ***" in str(info.value)
     assert SECRET not in str(info.value)
     assert info.value.__suppress_context__  # a traceback does not show the original error
+
+
+def test_duckdb_memory_limit_from_the_siteconfig_and_by_default(project):
+    """DuckDB runs within `memory_limit:` when the siteconfig sets one, else within a tenth of
+    the machine's memory (not DuckDB's 80%); a value DuckDB cannot read is refused at load."""
+    from profiles_pipeline.warehouse.duckdb_adapter import default_memory_limit
+
+    def siteconfig(limit: str | None) -> Path:
+        extra = f", memory_limit: '{limit}'" if limit else ""
+        path = project / "siteconfig.yaml"
+        path.write_text("connections:\n  duck:\n    target: dev\n    outputs:\n"
+                        f"      dev: {{type: duckdb, path: w.duckdb{extra}}}\n")
+        return path
+
+    def setting(adapter) -> str:
+        return adapter.fetch_one("SELECT current_setting('memory_limit')")
+
+    with open_adapter(resolve_connection(project, "duck", siteconfig("512MiB"))) as adapter:
+        assert setting(adapter) == "512.0 MiB"
+    with open_adapter(resolve_connection(project, "duck", siteconfig(None))) as adapter:
+        import duckdb
+
+        assert int(default_memory_limit().removesuffix("MiB")) >= 1024
+        ours = duckdb.connect()
+        ours.execute(f"SET memory_limit = '{default_memory_limit()}'")
+        expected = ours.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        duckdbs_own = duckdb.connect().execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        assert setting(adapter) == expected != duckdbs_own
+    with pytest.raises(SiteConfigError, match=r"siteconfig.yaml:5 .*memory_limit") as info:
+        resolve_connection(project, "duck", siteconfig("lots"))
+    assert info.value.exit_code == 2

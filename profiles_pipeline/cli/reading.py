@@ -41,18 +41,13 @@ def reading_adapter(loaded) -> Iterator[object]:
     if cfg.type != "duckdb":
         adapter = open_project_adapter(loaded)
     else:
-        import duckdb
-
         from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter, readers_path
 
         path = readers_path(cfg.path)
         if not path.exists():
             raise UserError(f"nothing is published yet in {cfg.path}; build it with "
                             f"`profiles run -p {loaded.project.root}`")
-        try:
-            adapter = DuckDBAdapter(path, connection=duckdb.connect(str(path), read_only=True))
-        except duckdb.Error as e:
-            raise WarehouseError(f"cannot open {path} for reading: {e}") from None
+        adapter = DuckDBAdapter.read_only(path, cfg.memory_limit)
     try:
         yield adapter
     finally:

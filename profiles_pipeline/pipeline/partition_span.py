@@ -114,13 +114,11 @@ class _ReadOnly:
         resolved = resolve_connection(self.project.root, self.project.config.connection)
         try:
             if isinstance(resolved.config, DuckDBConnectionConfig):
-                import duckdb
-
                 from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
 
                 path = Path(resolved.config.path)
-                con = duckdb.connect(str(path), read_only=True) if path.exists() else duckdb.connect()
-                self.adapter = DuckDBAdapter(path if path.exists() else ":memory:", connection=con)
+                self.adapter = (DuckDBAdapter.read_only(path, resolved.config.memory_limit) if path.exists()
+                                else DuckDBAdapter(":memory:"))
             else:
                 self.adapter = open_adapter(resolved)
         except Exception:  # noqa: BLE001 - locked, unreachable: the caller falls back

@@ -9,11 +9,20 @@ printed, logged and shown in the Dagster UI without leaking anything.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 from profiles_pipeline.errors import UserError
 
@@ -25,6 +34,9 @@ class MissingSecretError(UserError):
     """An environment variable named by a connection config is not set."""
 
 
+_SIZE = re.compile(r"(?i)^\s*\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib|%)\s*$")
+
+
 class DuckDBConnectionConfig(BaseModel):
     """A DuckDB database file (our extension; pb has no DuckDB target)."""
 
@@ -32,6 +44,15 @@ class DuckDBConnectionConfig(BaseModel):
 
     type: Literal["duckdb"] = "duckdb"
     path: Path
+    #: DuckDB's `memory_limit` ("4GB", "2GiB", "25%"); unset: `duckdb_adapter.default_memory_limit`.
+    memory_limit: str | None = None
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _a_size(cls, value: str | None) -> str | None:
+        if value is not None and not _SIZE.match(str(value)):
+            raise ValueError(f"{value!r} is not a size DuckDB reads: write e.g. '4GB', '2GiB' or '25%'")
+        return value
 
     def grant_to_read(self, table: str) -> str | None:
         """DuckDB has no roles: reading is the file's permissions (nothing to grant)."""

@@ -114,7 +114,7 @@ def open_adapter(resolved: ResolvedConnection) -> WarehouseAdapter:
     if isinstance(config, DuckDBConnectionConfig):
         from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
 
-        return DuckDBAdapter(config.path)
+        return DuckDBAdapter.from_config(config)
     from profiles_pipeline.warehouse.snowflake_adapter import SnowflakeAdapter
 
     return SnowflakeAdapter.from_config(config)
@@ -136,7 +136,7 @@ def reading_warehouse(resolved: ResolvedConnection, *, wait_seconds: float,
         adapter, built = DuckDBAdapter(":memory:"), False
     elif isinstance(config, DuckDBConnectionConfig):
         with _shared_lock(Path(config.path), wait_seconds, on_wait):
-            adapter = _open_read_only(Path(config.path))
+            adapter = _open_read_only(config)
             try:
                 yield adapter, True
             finally:
@@ -164,12 +164,7 @@ def _shared_lock(path: Path, wait_seconds: float, on_wait: Callable[[dict], None
                              "try again when it ends") from None
 
 
-def _open_read_only(path: Path) -> WarehouseAdapter:
-    import duckdb
-
+def _open_read_only(config: DuckDBConnectionConfig) -> WarehouseAdapter:
     from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
 
-    try:
-        return DuckDBAdapter(path, connection=duckdb.connect(str(path), read_only=True))
-    except duckdb.Error as e:
-        raise WarehouseError(f"cannot open {path} for reading: {e}") from None
+    return DuckDBAdapter.read_only(config.path, config.memory_limit)

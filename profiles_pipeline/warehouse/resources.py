@@ -98,7 +98,7 @@ class WarehouseResource(ConfigurableResource):
             from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
 
             with duckdb_resource(config).get_connection() as con:
-                yield DuckDBAdapter(config.path, connection=con)
+                yield DuckDBAdapter(config.path, connection=con, memory_limit=config.memory_limit)
             return
         from profiles_pipeline.warehouse.snowflake_adapter import SnowflakeAdapter
 
