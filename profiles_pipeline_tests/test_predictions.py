@@ -110,6 +110,11 @@ def test_the_example_model_learns_from_the_past_and_scores_everyone(project, fir
     said = _cli("show", "predictions", "-p", str(project), "--json")
     shown = json.loads(said[said.index("["):])
     assert shown[0]["model_id"] == model["model_id"] and shown[0]["scored"] == members
+    # `show models` names the tables the model's steps write, with their rows
+    said = _cli("show", "models", "-p", str(project), "--json")
+    listed = {m["path"]: (m["relations"], m["rows"]) for m in json.loads(said[said.index("{"):])["models"]}
+    assert listed["predictions/purchase_propensity_model"] == (["purchase_propensity__models"], 1)
+    assert listed["predictions/purchase_propensity"] == (["purchase_propensity"], members)
 
 
 def test_an_activation_sends_the_scores_from_the_feature_view(project, first_run) -> None:

@@ -45,7 +45,7 @@ def model_rows(loaded, adapter, built: bool, end_time: datetime) -> list[ModelRo
     rows = []
     for step in loaded.graph.steps:
         row = ModelRow(step.path, step.kind, step.description, ["/".join(u) for u in step.upstream],
-                       relations.get(step.path, []))
+                       relations.get(step.path, list(step.relations)))
         main = row.relations[0] if row.relations else None
         if built and main and adapter.table_exists(main):
             row.rows = adapter.row_count(main)

@@ -47,4 +47,4 @@ def _step(plan: ActivationPlan, after: tuple[tuple[str, ...], ...] = ()) -> Step
     check = StepCheck("rejection_rate_within_bound", f"At most {plan.max_rejection_rate:.0%} of a sync's rows are "
                       "rejected by the destination (max_rejection_rate).", False, rejections)
     return Step(("activations", plan.name), "activation", _describe(plan), "activations", (plan.source_step, *after), run,
-                checks=(check,), retries=3)
+                checks=(check,), retries=3, relations=(plan.state_table, plan.rejected_table))

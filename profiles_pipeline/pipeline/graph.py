@@ -140,6 +140,9 @@ class Step:
     #: Times a failed run of the step is tried again (with growing, jittered delays): for steps
     #: that talk to other systems, whose failures often pass (an activation's destination).
     retries: int = 0
+    #: The warehouse relations the step writes, main one first, where no plan lists them
+    #: (the features planner and the stitcher name theirs): `profiles show models` reads them.
+    relations: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:

@@ -82,7 +82,8 @@ def _training_step(project: Project, plan: PredictionPlan) -> Step:
                       "on the latest training instant (held out) is at least training.min_auc.", True, quality)
     return Step(training_key(plan), "prediction", f"Propensity model {plan.name}: {plan.task} of {plan.label_var} "
                 f"{plan.window.days} day(s) ahead from {len(plan.features)} feature(s); retrained every "
-                f"{plan.validity.days} day(s)", "predictions", (("features", plan.entity),), run, checks=(check,))
+                f"{plan.validity.days} day(s)", "predictions", (("features", plan.entity),), run, checks=(check,),
+                relations=(plan.models_table,))
 
 
 def _scoring_step(project: Project, plan: PredictionPlan) -> Step:
@@ -118,4 +119,4 @@ def _scoring_step(project: Project, plan: PredictionPlan) -> Step:
                       "(population stability index) since the previous scoring.", False, shift)
     return Step(scoring_key(plan.name), "prediction", f"Scores of {plan.name}: {plan.score_column} and "
                 f"{plan.percentile_column} per {plan.main_id}, every run", "predictions", (training_key(plan),),
-                run, checks=(check,))
+                run, checks=(check,), relations=(plan.scores_table,))
