@@ -17,11 +17,13 @@ def _store(adapter, rows: list[tuple[str, str, str, str]]) -> StitcherTables:
 
 
 def test_a_run_that_wrote_a_second_row_for_an_identifier_is_caught(tmp_path) -> None:
+    earlier = [(f"id{i}", "email", f"m{i}", "r1") for i in range(10)]
     with DuckDBAdapter(tmp_path / "w.duckdb") as adapter:
-        t = _store(adapter, [("a", "email", "m1", "r1"), ("b", "email", "m1", "r1"), ("c", "phone", "m2", "r1"),
-                             ("b", "email", "m3", "r2"), ("d", "phone", "m2", "r2")])
-        assert several_main_ids(adapter, t, "r2") == (1, 2)  # b: a row by r1 and one by r2
-        assert several_main_ids(adapter, t, "r1") == (1, 3)
+        t = _store(adapter, [*earlier, ("id3", "email", "m9", "r2"), ("new", "phone", "m2", "r2")])
+        # a day's worth: the run's 2 identifiers, matched against the whole store
+        assert several_main_ids(adapter, t, "r2") == (1, 2)
+        # most of the store (a rebuild): one grouping of all 12 rows
+        assert several_main_ids(adapter, t, "r1") == (1, 12)
         assert several_main_ids(adapter, t, "r3") == (0, 0)  # wrote nothing: nothing new to check
 
 

@@ -64,14 +64,18 @@ def _rows_sql(plan: StitcherPlan, src: EdgeSource, day: date, last: date) -> str
     )
 
 
-def _pairs_sql(src: EdgeSource, rows: str) -> str:
-    """Self-pairs (nodes) and every pair of kept ids, each ordered by (type, value)."""
+def _self_pairs_sql(src: EdgeSource, rows: str) -> str:
+    """One row (day, id, type, ts) per kept id of each row: the nodes, stored as self-pairs."""
+    return " UNION ALL ".join(
+        f"SELECT day, i{k} AS id1, {lit(s.type)} AS id1_type, ts FROM {rows} WHERE i{k} IS NOT NULL"
+        for k, s in enumerate(src.ids)
+    )
+
+
+def _linked_pairs_sql(src: EdgeSource, rows: str) -> str | None:
+    """Every pair of kept ids of a row (day, id1, id1_type, id2, id2_type, ts), ordered by
+    (type, value); None when the source selects one id."""
     parts = []
-    for k, s in enumerate(src.ids):
-        parts.append(
-            f"SELECT day, i{k} AS id1, {lit(s.type)} AS id1_type, i{k} AS id2, {lit(s.type)} AS id2_type, ts "
-            f"FROM {rows} WHERE i{k} IS NOT NULL"
-        )
     for (a, sa), (b, sb) in combinations(enumerate(src.ids), 2):
         if sa.type == sb.type:
             cols = f"LEAST(i{a}, i{b}), {lit(sa.type)}, GREATEST(i{a}, i{b}), {lit(sa.type)}"
@@ -82,7 +86,16 @@ def _pairs_sql(src: EdgeSource, rows: str) -> str:
         parts.append(
             f"SELECT day, {cols}, ts FROM {rows} WHERE i{a} IS NOT NULL AND i{b} IS NOT NULL{extra}"
         )
-    return " UNION ALL ".join(parts)
+    if not parts:
+        return None
+    return f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS _pairs(day, id1, id1_type, id2, id2_type, ts)"
+
+
+def _pairs_sql(src: EdgeSource, rows: str) -> str:
+    """Self-pairs (nodes) and every pair of kept ids, each ordered by (type, value)."""
+    selfs = f"SELECT day, id1, id1_type, id1 AS id2, id1_type AS id2_type, ts FROM ({_self_pairs_sql(src, rows)}) AS _s"
+    linked = _linked_pairs_sql(src, rows)
+    return selfs + (f" UNION ALL {linked}" if linked else "")
 
 
 def _stats_sql(src: EdgeSource, rows: str) -> str:
@@ -114,19 +127,25 @@ def extract_edges(adapter, plan: StitcherPlan, day: date, last_day: date | None 
     for name, cols in ((t.day_edges, DAY_EDGES_COLUMNS), (t.excluded, EXCLUDED_COLUMNS)):
         ensure_table(adapter, name, cols)
     ensure_days_table(adapter, t)
-    pairs, excluded, per_day = [], [], {}
+    selfs, pairs, excluded, per_day = [], [], [], {}
     for k, src in enumerate(plan.edge_sources):
         rows = t.work(f"rows{k}")
-        adapter.execute(f"CREATE OR REPLACE TABLE {rows} AS {_rows_sql(plan, src, day, last)}")
-        pairs.append(f"SELECT day, id1, id1_type, id2, id2_type, {lit(src.name)} AS source, ts FROM ({_pairs_sql(src, rows)}) AS _p{k}")
+        # TEMP: read by this step only, so never written to the database file
+        adapter.execute(f"CREATE OR REPLACE TEMP TABLE {rows} AS {_rows_sql(plan, src, day, last)}")
+        selfs.append(f"SELECT day, id1, id1_type, {lit(src.name)} AS source, ts FROM ({_self_pairs_sql(src, rows)}) AS _s{k}")
+        if linked := _linked_pairs_sql(src, rows):
+            pairs.append(f"SELECT day, id1, id1_type, id2, id2_type, {lit(src.name)} AS source, ts FROM ({linked}) AS _p{k}")
         excluded.append(_excluded_sql(plan, src, rows))
         for d, *stats in adapter.fetch(_stats_sql(src, rows)):
             per_day[d] = [a + int(b or 0) for a, b in zip(per_day.get(d, [0] * 5), stats, strict=True)]
     staged, staged_x = t.work("day_edges"), t.work("excluded")
+    # nodes and links grouped apart: a node's key is half as wide (measured: a quarter faster)
+    linked = (f" UNION ALL SELECT day, id1, id1_type, id2, id2_type, source, MIN(ts) FROM "
+              f"({' UNION ALL '.join(pairs)}) AS _l GROUP BY day, id1, id1_type, id2, id2_type, source") if pairs else ""
     adapter.execute(
-        f"CREATE OR REPLACE TABLE {staged} AS SELECT day, id1, id1_type, id2, id2_type, source, "
-        f"MIN(ts) AS first_seen_at FROM ({' UNION ALL '.join(pairs)}) AS _all "
-        "GROUP BY day, id1, id1_type, id2, id2_type, source"
+        f"CREATE OR REPLACE TABLE {staged} AS SELECT day, id1, id1_type, id1 AS id2, id1_type AS id2_type, source, "
+        f"MIN(ts) AS first_seen_at FROM ({' UNION ALL '.join(selfs)}) AS _n GROUP BY day, id1, id1_type, source"
+        + linked
     )
     adapter.execute(
         f"CREATE OR REPLACE TABLE {staged_x} AS SELECT day, id_value, id_type, reason, "
