@@ -30,6 +30,17 @@ def main_ids_sql(plan: StitcherPlan, names_sql: str, labels_sql: str) -> str:
     )
 
 
+def ranked_main_ids_sql(plan: StitcherPlan, nodes: str, labels: str) -> str:
+    """`main_ids_sql` for nodes whose keys are ranked by (first_seen_at, type, value): a cluster's
+    label (its smallest key) is then its earliest id, so its main id is that node's own, found
+    by key instead of grouping the cluster's strings. `labels` (node, label) covers the linked
+    nodes; a node that is not someone else's is the earliest of its cluster."""
+    return (
+        f"SELECT n.node AS comp, md5({lit(plan.entity)} || chr(1) || n.id_type || chr(1) || n.id_value) AS main_id "
+        f"FROM {nodes} AS n WHERE n.node NOT IN (SELECT node FROM {labels} WHERE label <> node)"
+    )
+
+
 def assigned_nodes_sql(plan: StitcherPlan, nodes_sql: str, labels_sql: str, main_ids: str, run_id: str) -> str:
     """Nodes (node, id_value, id_type, first_seen_at, degree, hub) with comp and main_id added.
 

@@ -7,7 +7,7 @@ the next run rebuild again. The history over earlier checkpoints is `history.py`
 
 from __future__ import annotations
 
-from profiles_pipeline.identity.assign import assigned_nodes_sql, main_ids_sql
+from profiles_pipeline.identity.assign import assigned_nodes_sql, main_ids_sql, ranked_main_ids_sql
 from profiles_pipeline.identity.cluster_rules import refuse_links, refused_by_keys
 from profiles_pipeline.identity.components import ComponentsResult, connected_components
 from profiles_pipeline.identity.guards import (
@@ -74,26 +74,30 @@ def apply_cluster_rules(adapter, plan: StitcherPlan, nodes: str, links: str, jud
 
 
 def build_graph(adapter, plan: StitcherPlan, n0: str, l2: str, run_id: str, name,
-                refused: str | None = None) -> ComponentsResult:
+                refused: str | None = None, ranked: bool = False) -> ComponentsResult:
     """From nodes `n0` (node, id_value, id_type, first_seen_at) and links `l2` (n1, n2, source,
     first_seen_at), closed under links, build `name('nodes')` and `name('links')` in the stores'
-    layouts: degrees, hubs, maximum_edges, cluster rules, components and main ids."""
+    layouts: degrees, hubs, maximum_edges, cluster rules, components and main ids. `ranked`:
+    `n0`'s keys are ranked by (first_seen_at, type, value) (`graph_input`), so a cluster's
+    smallest key, its label, is its earliest id."""
     # Degrees and hub flags of the linked nodes only: integers, so the ids' strings are not copied again.
     deg = name("deg")
     adapter.execute(
-        f"CREATE OR REPLACE TABLE {deg} AS SELECT d.node, d.degree, d.degree > {hub_threshold_sql(plan, 'n.id_type')} AS hub "
+        f"CREATE OR REPLACE TEMP TABLE {deg} AS SELECT d.node, d.degree, d.degree > {hub_threshold_sql(plan, 'n.id_type')} AS hub "
         f"FROM ({degree_sql('SELECT n1, n2 FROM ' + l2)}) AS d JOIN {n0} AS n ON d.node = n.node"
     )
     adapter.execute(f"CREATE OR REPLACE TABLE {name('links')} AS {links_with_guards_sql(plan, l2, n0, deg, run_id)}")
     if plan.cluster_limits():
         apply_cluster_rules(adapter, plan, n0, l2, name("links"), name, refused)
-    cc = connected_components(adapter, f"SELECT n1 AS a, n2 AS b FROM {name('links')} WHERE kept", name("labels"), name("cc"))
+    cc = connected_components(adapter, f"SELECT n1 AS a, n2 AS b FROM {name('links')} WHERE kept", name("labels"),
+                              name("cc"), temp=True)
     nodes = (
         "SELECT n.node, n.id_value, n.id_type, n.first_seen_at, COALESCE(d.degree, 0) AS degree, "
         f"COALESCE(d.degree, 0) > {hub_threshold_sql(plan, 'n.id_type')} AS hub FROM {n0} AS n LEFT JOIN {deg} AS d ON n.node = d.node"
     )
     labels = f"SELECT * FROM {name('labels')}"
-    adapter.execute(f"CREATE OR REPLACE TABLE {name('mk')} AS {main_ids_sql(plan, f'SELECT * FROM {n0}', labels)}")
+    mains = ranked_main_ids_sql(plan, n0, name("labels")) if ranked else main_ids_sql(plan, f"SELECT * FROM {n0}", labels)
+    adapter.execute(f"CREATE OR REPLACE TEMP TABLE {name('mk')} AS {mains}")
     adapter.execute(f"CREATE OR REPLACE TABLE {name('nodes')} AS {assigned_nodes_sql(plan, nodes, labels, name('mk'), run_id)}")
     for what in ("deg", "labels", "mk"):
         adapter.execute(f"DROP TABLE IF EXISTS {name(what)}")
@@ -108,7 +112,7 @@ def full_rebuild(adapter, plan: StitcherPlan, run_id: str, graph: tuple[str, str
     t = StitcherTables.of(plan)
     w = t.work
     nodes, links = graph
-    cc = build_graph(adapter, plan, nodes, links, run_id, w, refused)
+    cc = build_graph(adapter, plan, nodes, links, run_id, w, refused, ranked=True)
     with adapter.transaction():
         adapter.swap_in(w("links"), t.links)
         adapter.swap_in(w("nodes"), t.nodes)
