@@ -66,13 +66,16 @@ def _query(loaded, sql: str, max_rows: int):
     their rows views, the extracted edges)."""
     from profiles_pipeline.cli.query_sql import READS_AN_INPUT, UnknownRelationError, run_query
     from profiles_pipeline.cli.reading import planning_reader, reading_adapter
+    from profiles_pipeline.warehouse.registry import adapter_class
 
-    if not READS_AN_INPUT.search(sql) or loaded.connection.config.type != "duckdb":
+    # where readers read a copy, what the copy leaves out is read in the warehouse itself
+    copy = adapter_class(loaded.connection.config.type).readers_read_a_copy
+    if not READS_AN_INPUT.search(sql) or not copy:
         try:
             with reading_adapter(loaded) as adapter:
                 return run_query(loaded, adapter, sql, max_rows)
         except UnknownRelationError:
-            if loaded.connection.config.type != "duckdb":
+            if not copy:
                 raise
     with planning_reader(loaded) as (adapter, _):
         return run_query(loaded, adapter, sql, max_rows)

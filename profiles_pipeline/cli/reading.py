@@ -37,17 +37,17 @@ def reading_adapter(loaded) -> Iterator[object]:
     """The project's published outputs for reading. On DuckDB that is the copy the last
     complete run published (`<file>.published.duckdb`), opened read-only: readers never wait for
     a run, never make one fail, and never see one half-way. It must exist: `profiles run` makes it."""
+    from profiles_pipeline.warehouse.registry import adapter_class
+
     cfg = loaded.connection.config
-    if cfg.type != "duckdb":
+    engine = adapter_class(cfg.type)
+    if not engine.readers_read_a_copy:
         adapter = open_project_adapter(loaded)
     else:
-        from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter, readers_path
-
-        path = readers_path(cfg.path)
-        if not path.exists():
-            raise UserError(f"nothing is published yet in {cfg.path}; build it with "
-                            f"`profiles run -p {loaded.project.root}`")
-        adapter = DuckDBAdapter.read_only(path, cfg.memory_limit)
+        try:
+            adapter = engine.open_for_readers(cfg)
+        except UserError as e:
+            raise UserError(f"{e}; build it with `profiles run -p {loaded.project.root}`") from None
     try:
         yield adapter
     finally:

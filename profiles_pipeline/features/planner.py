@@ -38,9 +38,6 @@ from profiles_pipeline.features.sqlbuild import col
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 
-#: Engines with `arg_min_null`/`arg_max_null` (first/last value without a sort).
-ARG_MIN_MAX_DIALECTS = frozenset({"duckdb"})
-
 
 def default_end_time() -> datetime:
     """Now, when the caller gives no end time (pb's default)."""
@@ -124,7 +121,7 @@ def _plan_passes(b: _Builder, f: EntityFeatures, end_time: datetime, models: dic
     one scan for the vars that read no other entity var and one more per level for those that do
     (see `levels`). `external`: tables of vars computed elsewhere (at a coarser time grain) that
     these read. Returns {table: vars} for every pass, external ones included."""
-    arg_min_max = b.adapter.dialect in ARG_MIN_MAX_DIALECTS
+    arg_min_max = b.adapter.arg_min_max
     levels = var_levels(f, names)
     rows_of: dict[str, str] = {}
     for path, src in f.sources.items():

@@ -23,6 +23,7 @@ from profiles_pipeline.orchestration.sensors import (
     watched_inputs,
 )
 from profiles_pipeline.pipeline.graph import ProjectGraph
+from profiles_pipeline.warehouse.registry import adapter_class
 
 #: Seconds between two looks at the landing zone (the e2e test shortens it).
 SENSOR_INTERVAL_ENV = "PROFILES_SENSOR_INTERVAL_SECONDS"
@@ -46,7 +47,7 @@ def definitions_for_graph(
     if landing_zone is not None:
         sensors.append(landing_zone_sensor(job, landing_zone, partitions, sensor_interval_seconds, naming))
     sources = watched_inputs(graph)
-    if sources and graph.warehouse_kind != "duckdb":
+    if sources and not adapter_class(graph.warehouse_kind).reads_local_files:
         sensors.append(warehouse_events_sensor(job, sources, partitions, naming=naming))
     if any(s.cumulative for s in graph.steps):
         sensors.append(bring_forward_sensor(job, graph, sensor_interval_seconds, naming))
@@ -69,7 +70,7 @@ def build_definitions(project_dir: Path | None = None, project=None, *, naming: 
         Path(project_dir).resolve() if project_dir else project_graph.project_dir_from_env()
     )
     settings, graph = project_graph.load(project_dir, project, connection=connection)
-    landing = settings.landing_zone if graph.warehouse_kind == "duckdb" else None
+    landing = settings.landing_zone if adapter_class(graph.warehouse_kind).reads_local_files else None
     defs = definitions_for_graph(
         graph,
         warehouse=warehouse_for(settings),

@@ -25,7 +25,6 @@ from profiles_pipeline.pipeline.graph import ProjectGraph
 from profiles_pipeline.pipeline.leftovers import drop_leftovers
 from profiles_pipeline.pipeline.readers import reader_relations
 from profiles_pipeline.warehouse import unpublished, writer_lock
-from profiles_pipeline.warehouse.connection_config import DuckDBConnectionConfig
 from profiles_pipeline.warehouse.resources import WarehouseResource
 
 _STATE_KEY = "profiles/run_writer"
@@ -93,7 +92,8 @@ def run_writer(context: dg.AssetExecutionContext, graph: ProjectGraph, warehouse
     if _STATE_KEY in state:
         return state[_STATE_KEY], False
     config = warehouse.resolve().config
-    writer = RunWriter(context.run_id, str(config.path) if isinstance(config, DuckDBConnectionConfig) else None,
+    database = config.database_file()
+    writer = RunWriter(context.run_id, str(database) if database else None,
                        _input_tables(graph), warehouse, context.instance)
     state[_STATE_KEY] = writer
     return writer, True

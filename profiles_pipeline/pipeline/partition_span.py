@@ -108,19 +108,12 @@ class _ReadOnly:
         self.adapter = None
 
     def __enter__(self):
-        from profiles_pipeline.warehouse.connection_config import DuckDBConnectionConfig
-        from profiles_pipeline.warehouse.connections import open_adapter, resolve_connection
+        from profiles_pipeline.warehouse.connections import resolve_connection
+        from profiles_pipeline.warehouse.registry import adapter_class
 
         resolved = resolve_connection(self.project.root, self.project.config.connection)
         try:
-            if isinstance(resolved.config, DuckDBConnectionConfig):
-                from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
-
-                path = Path(resolved.config.path)
-                self.adapter = (DuckDBAdapter.read_only(path, resolved.config.memory_limit) if path.exists()
-                                else DuckDBAdapter(":memory:"))
-            else:
-                self.adapter = open_adapter(resolved)
+            self.adapter = adapter_class(resolved.config.type).open_read_only(resolved.config)
         except Exception:  # noqa: BLE001 - locked, unreachable: the caller falls back
             self.adapter = None
         return self.adapter

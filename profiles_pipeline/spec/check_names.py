@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 
@@ -18,6 +17,7 @@ from profiles_pipeline.spec.model_types import (
     PropensityModel,
     SqlTemplateModel,
 )
+from profiles_pipeline.warehouse.keywords import reserved_words
 
 DIALECTS = sorted(d.value for d in Dialects if d.value)
 
@@ -40,19 +40,10 @@ def check_names(ctx: CheckContext) -> None:
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@functools.cache
-def _reserved_words() -> frozenset[str]:
-    """Words the embedded engine (DuckDB) reserves: a table named so breaks unquoted SQL."""
-    import duckdb
-
-    rows = duckdb.sql("SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'").fetchall()
-    return frozenset(r[0].lower() for r in rows)
-
-
 def _is_plain_name(name: str) -> bool:
     """Whether `name` can be a table name as generated SQL writes it: a plain identifier that
     is not a reserved word (`order`, `group`, `select`)."""
-    return bool(_PLAIN.match(name)) and name.lower() not in _reserved_words()
+    return bool(_PLAIN.match(name)) and name.lower() not in reserved_words()
 
 
 def _relation_names(ctx: CheckContext) -> None:

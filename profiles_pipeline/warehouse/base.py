@@ -48,6 +48,39 @@ class WarehouseAdapter(abc.ABC):
     #: (`identity.components`) instead of as many SQL passes. Such engines implement
     #: `fetch_arrays` and `create_from_arrays`.
     data_in_process: ClassVar[bool] = False
+    #: Inputs may be files on this machine (landing zones, CSV/Parquet paths) and new days are
+    #: noticed by watching them; otherwise inputs are warehouse tables, watched by their events.
+    reads_local_files: ClassVar[bool] = False
+    #: Readers read a copy a complete run published (`publish_for_readers`), because one writer
+    #: locks the database; otherwise they read the warehouse itself.
+    readers_read_a_copy: ClassVar[bool] = False
+    #: The engine has `arg_min_null`/`arg_max_null` (first/last values in one pass, no sort).
+    arg_min_max: ClassVar[bool] = False
+    #: What `stand_in` plans against, as `profiles compile` says it.
+    stand_in_description: ClassVar[str] = ""
+
+    @classmethod
+    def from_config(cls, config) -> WarehouseAdapter:
+        """The adapter on a siteconfig connection of this engine (the caller closes it)."""
+        raise NotImplementedError(f"{cls.__name__} cannot be opened from a connection config")
+
+    @classmethod
+    def open_read_only(cls, config) -> WarehouseAdapter:
+        """The warehouse opened for reading while a run may be writing it (no writer's lock)."""
+        return cls.from_config(config)
+
+    @classmethod
+    def open_for_readers(cls, config) -> WarehouseAdapter:
+        """The adapter readers use: the warehouse itself, unless `readers_read_a_copy`."""
+        return cls.from_config(config)
+
+    @classmethod
+    @contextmanager
+    def stand_in(cls, input_columns) -> Iterator[WarehouseAdapter]:
+        """An adapter of this engine to plan against without a connection (`profiles compile
+        --dialect`); `input_columns()` gives {input table: [(column, duckdb type)]}."""
+        raise NotImplementedError(f"{cls.__name__} has no stand-in to plan against")
+        yield  # pragma: no cover
 
     # ---- hooks a subclass implements -------------------------------------------------
     @abc.abstractmethod

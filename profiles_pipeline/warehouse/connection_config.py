@@ -54,6 +54,10 @@ class DuckDBConnectionConfig(BaseModel):
             raise ValueError(f"{value!r} is not a size DuckDB reads: write e.g. '4GB', '2GiB' or '25%'")
         return value
 
+    def database_file(self) -> Path | None:
+        """The file that is the database (runs lock it, readers read a copy beside it)."""
+        return self.path
+
     def grant_to_read(self, table: str) -> str | None:
         """DuckDB has no roles: reading is the file's permissions (nothing to grant)."""
         return None
@@ -91,6 +95,10 @@ class SnowflakeConnectionConfig(BaseModel):
                 "the password), private_key_env, private_key_path or authenticator"
             )
         return self
+
+    def database_file(self) -> Path | None:
+        """None: the database is Snowflake's, not a file on this machine."""
+        return None
 
     def secret_env_vars(self) -> dict[str, str]:
         """Connector argument -> environment variable name, for the secrets this config uses."""

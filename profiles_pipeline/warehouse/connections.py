@@ -110,14 +110,9 @@ def resolve_connection(
 
 def open_adapter(resolved: ResolvedConnection) -> WarehouseAdapter:
     """Open the adapter for a resolved connection (the caller closes it)."""
-    config = resolved.config
-    if isinstance(config, DuckDBConnectionConfig):
-        from profiles_pipeline.warehouse.duckdb_adapter import DuckDBAdapter
+    from profiles_pipeline.warehouse.registry import open_adapter_for
 
-        return DuckDBAdapter.from_config(config)
-    from profiles_pipeline.warehouse.snowflake_adapter import SnowflakeAdapter
-
-    return SnowflakeAdapter.from_config(config)
+    return open_adapter_for(resolved.config)
 
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,10 @@ class DuckDBAdapter(WarehouseAdapter):
     dialect = "duckdb"
     kind = "duckdb"
     data_in_process = True
+    reads_local_files = True
+    readers_read_a_copy = True
+    arg_min_max = True
+    stand_in_description = "an in-memory DuckDB reading the landing zone"
 
     def __init__(
         self, path: str | Path = ":memory:", connection: duckdb.DuckDBPyConnection | None = None,
@@ -87,6 +93,32 @@ class DuckDBAdapter(WarehouseAdapter):
     def from_config(cls, config) -> DuckDBAdapter:
         """The adapter for a siteconfig's DuckDB connection (`DuckDBConnectionConfig`)."""
         return cls(config.path, memory_limit=config.memory_limit)
+
+    @classmethod
+    def open_read_only(cls, config) -> DuckDBAdapter:
+        """The file read-only; an empty in-memory database while it does not exist yet."""
+        path = Path(config.path)
+        return cls.read_only(path, config.memory_limit) if path.exists() else cls(":memory:")
+
+    @classmethod
+    def open_for_readers(cls, config) -> DuckDBAdapter:
+        """The copy the last complete run published, read-only (readers never wait for a run)."""
+        path = readers_path(config.path)
+        if not path.exists():
+            from profiles_pipeline.errors import UserError
+
+            raise UserError(f"nothing is published yet in {config.path}")
+        return cls.read_only(path, config.memory_limit)
+
+    @classmethod
+    @contextmanager
+    def stand_in(cls, input_columns) -> Iterator[DuckDBAdapter]:
+        """An in-memory DuckDB: it reads the landing zone's files itself."""
+        adapter = cls(":memory:")
+        try:
+            yield adapter
+        finally:
+            adapter.close()
 
     @classmethod
     def read_only(cls, path: str | Path, memory_limit: str | None = None) -> DuckDBAdapter:

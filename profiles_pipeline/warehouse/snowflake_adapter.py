@@ -6,11 +6,15 @@ Tested against the `fakesnow` emulator, which runs Snowflake SQL on DuckDB but l
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import ExitStack
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from profiles_pipeline.errors import WarehouseError
+from sqlglot import exp
+
+from profiles_pipeline.errors import UserError, WarehouseError
 from profiles_pipeline.warehouse.base import Column, WarehouseAdapter
 from profiles_pipeline.warehouse.connection_config import SnowflakeConnectionConfig
 
@@ -23,10 +27,26 @@ def _is_emulator(connection: Any) -> bool:
     return type(connection).__module__.split(".")[0] == "fakesnow"
 
 
+#: The stand-in's password variable (fakesnow checks nothing, the config needs one).
+STANDIN_PASSWORD_ENV = "PROFILES_STANDIN_SNOWFLAKE_PASSWORD"
+
+
+def _create_empty(adapter, table: str, cols: list[tuple[str, str]]) -> None:
+    parts = exp.to_table(table, dialect="snowflake")
+    if parts.catalog:
+        adapter.execute(f"CREATE DATABASE IF NOT EXISTS {parts.catalog}", read="snowflake")
+    if parts.db:
+        prefix = f"{parts.catalog}." if parts.catalog else ""
+        adapter.execute(f"CREATE SCHEMA IF NOT EXISTS {prefix}{parts.db}", read="snowflake")
+    body = ", ".join(f'"{n.upper()}" {exp.DataType.build(t, dialect="duckdb").sql("snowflake")}' for n, t in cols)
+    adapter.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})", read="snowflake")
+
+
 class SnowflakeAdapter(WarehouseAdapter):
     dialect = "snowflake"
     kind = "snowflake"
     identifier_case = "upper"
+    stand_in_description = "fakesnow (Snowflake emulator) with empty copies of the input tables"
 
     def __init__(
         self,
@@ -47,6 +67,30 @@ class SnowflakeAdapter(WarehouseAdapter):
         )
         self._on_close = on_close or connection.close
         self._label = label
+
+    @classmethod
+    @contextmanager
+    def stand_in(cls, input_columns) -> Iterator[SnowflakeAdapter]:
+        """fakesnow (Snowflake SQL on DuckDB) holding empty copies of the input tables, named as
+        the YAML names them: the planner then emits real Snowflake SQL without an account."""
+        try:
+            import fakesnow
+        except ImportError:
+            raise UserError("compiling for Snowflake without a Snowflake connection needs the fakesnow "
+                            "package (pip install fakesnow), or a Snowflake connection in siteconfig.yaml") from None
+        columns = input_columns()
+        os.environ.setdefault(STANDIN_PASSWORD_ENV, "not-a-secret")
+        config = SnowflakeConnectionConfig(account="standin", user="profiles", database="profiles_db",
+                                           schema="profiles", password_env=STANDIN_PASSWORD_ENV)
+        with fakesnow.patch(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # fakesnow's note on Arrow copies
+            adapter = cls.from_config(config)
+            try:
+                for table, cols in columns.items():
+                    _create_empty(adapter, table, cols)
+                yield adapter
+            finally:
+                adapter.close()
 
     @classmethod
     def from_config(cls, config: SnowflakeConnectionConfig) -> SnowflakeAdapter:
