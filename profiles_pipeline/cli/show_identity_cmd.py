@@ -137,9 +137,11 @@ def entity_lookup(
 def _features(adapter, view: str, main_id_column: str, main_id: str) -> dict | None:
     if not adapter.table_exists(view):
         return None
-    literal = "'" + main_id.replace("'", "''") + "'"
-    cols, rows = adapter.fetch_with_columns(f"SELECT * FROM {view} WHERE {main_id_column} = {literal}",
-                                            read=adapter.dialect)
+    from sqlglot import exp
+
+    query = exp.select("*").from_(adapter.table_expr(view)).where(
+        exp.column(main_id_column).eq(exp.Literal.string(main_id)))
+    cols, rows = adapter.fetch_with_columns(query)
     return dict(zip(cols, rows[0], strict=True)) if rows else None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from profiles_pipeline.identity.plan import StitcherPlan, unique_looking
+from profiles_pipeline.identity.sqlbits import lit
 from profiles_pipeline.identity.tables import StitcherTables
 
 #: Upper bounds of the cluster size histogram bins (the last bin is open).
@@ -83,7 +84,7 @@ def several_values(adapter, plan: StitcherPlan, id_types: list[str]) -> dict[str
     if not id_types:
         return {}
     t = StitcherTables.of(plan)
-    listed = ", ".join("'" + x.replace("'", "''") + "'" for x in id_types)
+    listed = ", ".join(lit(x) for x in id_types)
     found = dict(adapter.fetch(
         f"SELECT id_type, COUNT(*) FROM (SELECT comp, id_type FROM {t.nodes} WHERE id_type IN ({listed}) "
         "GROUP BY comp, id_type HAVING COUNT(*) > 1) AS s GROUP BY id_type"))

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-
-def lit(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
+from profiles_pipeline.warehouse.literals import sql_string as lit
 
 
 def ts_lit(value: datetime | date) -> str:

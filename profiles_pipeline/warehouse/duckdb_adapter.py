@@ -16,10 +16,7 @@ from sqlglot import exp
 
 from profiles_pipeline.errors import WarehouseError
 from profiles_pipeline.warehouse.base import Column, WarehouseAdapter
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+from profiles_pipeline.warehouse.literals import sql_string
 
 
 def _quote(name: str) -> str:
@@ -84,7 +81,7 @@ class DuckDBAdapter(WarehouseAdapter):
         # Engine SQL never relies on row order without ORDER BY; dropping the guarantee lets
         # DuckDB write big CREATE TABLE AS results in parallel (measured in bench/stitch.py).
         connection.execute("SET preserve_insertion_order = false")
-        connection.execute(f"SET memory_limit = {_lit(memory_limit or default_memory_limit())}")
+        connection.execute(f"SET memory_limit = {sql_string(memory_limit or default_memory_limit())}")
         # Landing zones are many small parquet files read by several steps: keep their footers.
         connection.execute("SET parquet_metadata_cache = true")
         self.con = connection
@@ -202,7 +199,7 @@ class DuckDBAdapter(WarehouseAdapter):
         self.con.execute("CHECKPOINT")
         try:
             shutil.copyfile(self.path, staging)
-            self.con.execute(f"ATTACH {_lit(str(staging))} AS {alias}")
+            self.con.execute(f"ATTACH {sql_string(str(staging))} AS {alias}")
             self._keep_only(alias, {name.lower() for name in relations})
             self.con.execute(f"CHECKPOINT {alias}")
             self.con.execute(f"DETACH {alias}")
@@ -219,9 +216,9 @@ class DuckDBAdapter(WarehouseAdapter):
         """In the attached copy `alias`, drop every relation not in `keep`; a kept view that
         reads something dropped (an input, a rows view, a file) becomes a table of its rows."""
         found = self.con.execute(
-            f"SELECT lower(view_name), TRUE, sql FROM duckdb_views() WHERE database_name = {_lit(alias)} "
+            f"SELECT lower(view_name), TRUE, sql FROM duckdb_views() WHERE database_name = {sql_string(alias)} "
             "AND schema_name = 'main' AND NOT internal UNION ALL SELECT lower(table_name), FALSE, NULL "
-            f"FROM duckdb_tables() WHERE database_name = {_lit(alias)} AND schema_name = 'main'"
+            f"FROM duckdb_tables() WHERE database_name = {sql_string(alias)} AND schema_name = 'main'"
         ).fetchall()
         for name, is_view, sql in found:
             if is_view and name in keep and not _reads_only(sql, keep):
@@ -254,10 +251,10 @@ class DuckDBAdapter(WarehouseAdapter):
     def _where(self, name: str) -> str:
         """information_schema filter for a name; two parts mean schema.table."""
         catalog, schema, table = self._split_name(name)
-        cat = _lit(catalog.lower()) if catalog else "lower(current_database())"
-        sch = _lit(schema.lower()) if schema else "lower(current_schema())"
+        cat = sql_string(catalog.lower()) if catalog else "lower(current_database())"
+        sch = sql_string(schema.lower()) if schema else "lower(current_schema())"
         return (
-            f"lower(table_name) = {_lit(table.lower())} AND lower(table_schema) = {sch} "
+            f"lower(table_name) = {sql_string(table.lower())} AND lower(table_schema) = {sch} "
             f"AND lower(table_catalog) = {cat}"
         )
 

@@ -26,6 +26,7 @@ from profiles_pipeline.warehouse.input_files import (
     parquet_files,
     sql_type,
 )
+from profiles_pipeline.warehouse.literals import sql_string
 
 _DAY_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 
@@ -48,8 +49,6 @@ class InputSource:
     allow_missing_columns: bool = False
 
 
-def _lit(value: str | Path) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def landing_folder(landing_zone: Path, table: str) -> Path:
@@ -72,7 +71,7 @@ def landing_zone_days(landing_zone: Path, table: str) -> list[date]:
 
 def _parquet(files: Path | str | list[Path]) -> str:
     """read_parquet over a glob or a list of files (hive `dt=` columns, columns matched by name)."""
-    target = "[" + ", ".join(_lit(f) for f in files) + "]" if isinstance(files, list) else _lit(files)
+    target = "[" + ", ".join(sql_string(f) for f in files) + "]" if isinstance(files, list) else sql_string(files)
     return f"read_parquet({target}, hive_partitioning = true, union_by_name = true)"
 
 
@@ -135,9 +134,9 @@ def locate(adapter: WarehouseAdapter, source: InputSource) -> Located:
 def _file_relation(source: InputSource, path: Path) -> str:
     suffix = "".join(path.suffixes).lower()
     if suffix.endswith(".parquet"):
-        return f"read_parquet({_lit(path)})"
+        return f"read_parquet({sql_string(path)})"
     if suffix.endswith((".csv", ".csv.gz", ".tsv")):
-        return f"read_csv_auto({_lit(path)})"
+        return f"read_csv_auto({sql_string(path)})"
     raise InputNotFoundError(
         f"input {source.name}: path {path} is neither .csv nor .parquet; "
         "give a csv or parquet file, or a folder of them"
@@ -148,7 +147,7 @@ def _folder_relation(source: InputSource, folder: Path, days: tuple[date, date] 
     """A folder of parquet (hive `dt=` partitions allowed; bad files left out; only the files
     that may hold `days` when given) or csv files."""
     if not parquet_files(folder):
-        return f"read_csv_auto({_lit(folder / '**' / '*.csv')}, union_by_name = true)"
+        return f"read_csv_auto({sql_string(folder / '**' / '*.csv')}, union_by_name = true)"
     files = _files_of(source, folder)
     if not files.good:
         raise BadInputFilesError(source.name, files.bad)

@@ -17,10 +17,7 @@ from sqlglot import exp
 from profiles_pipeline.errors import UserError, WarehouseError
 from profiles_pipeline.warehouse.base import Column, WarehouseAdapter
 from profiles_pipeline.warehouse.connection_config import SnowflakeConnectionConfig
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+from profiles_pipeline.warehouse.literals import sql_string
 
 
 def _is_emulator(connection: Any) -> bool:
@@ -143,8 +140,8 @@ class SnowflakeAdapter(WarehouseAdapter):
         """(information_schema prefix, schema filter, table filter) for a possibly qualified name."""
         catalog, schema, table = self._split_name(name)
         prefix = f"{catalog}.information_schema" if catalog else "information_schema"
-        sch = _lit(schema.upper()) if schema else "current_schema()"
-        return prefix, sch, _lit(table.upper())
+        sch = sql_string(schema.upper()) if schema else "current_schema()"
+        return prefix, sch, sql_string(table.upper())
 
     def list_tables(self) -> list[str]:
         # fakesnow lists views only in information_schema.views; Snowflake lists them in both.
@@ -162,7 +159,7 @@ class SnowflakeAdapter(WarehouseAdapter):
         catalog = self._split_name(name)[0]
         if catalog and not self.fetch(
             "SELECT 1 FROM information_schema.databases "
-            f"WHERE upper(database_name) = {_lit(catalog.upper())}",
+            f"WHERE upper(database_name) = {sql_string(catalog.upper())}",
             read=self.dialect,
         ):
             return None
