@@ -91,3 +91,23 @@ def test_package_problems_name_the_entry_and_what_would_be_right(tmp_path: Path)
     assert any("package extra comes from https://github.com/example/profiles-extra/tag/v1" in p
                and "git clone https://github.com/example/profiles-extra packages/extra && git -C packages/extra checkout v1" in p
                for p in problems), problems
+
+
+def test_a_package_that_a_package_lists_gets_its_own_error(tmp_path: Path) -> None:
+    """A package's own `packages:` entry that is not on this machine is named, with the package
+    that lists it and the line, instead of its items going missing without a word."""
+    shop = _copy(tmp_path)
+    lib = tmp_path / "p" / "lib" / "pb_project.yaml"
+    lib.write_text(lib.read_text() + "packages:\n  - name: base\n    url: ../base_missing\n"
+                   "  - name: remote\n    url: https://github.com/example/profiles-base/tag/v2\n")
+    problems = [str(p) for p in validate_project(shop).problems]
+    assert any(p.startswith(f"{lib}:18") and "package base (listed by package lib): no pb_project.yaml at "
+               "'../base_missing'" in p for p in problems), problems
+    assert any(p.startswith(f"{lib}:20") and "package remote (listed by package lib) comes from "
+               "https://github.com/example/profiles-base/tag/v2" in p and "git clone https://github.com/example/"
+               "profiles-base packages/remote && git -C packages/remote checkout v2" in p for p in problems), problems
+    # the project's own missing package is reported once, by the project's checks
+    shop_file = shop / "pb_project.yaml"
+    shop_file.write_text(shop_file.read_text().replace("url: ../lib", "url: ../lib2"))
+    problems = [str(p) for p in validate_project(shop).problems]
+    assert sum("package lib: no pb_project.yaml at '../lib2'" in p for p in problems) == 1, problems

@@ -13,7 +13,7 @@ from profiles_pipeline.spec.model_types import (
     IdStitcherModel,
     PropensityModel,
 )
-from profiles_pipeline.spec.packages import missing_packages
+from profiles_pipeline.spec.packages import missing_package_problem, missing_packages
 from profiles_pipeline.spec.project import package_local_path
 from profiles_pipeline.spec.snippets import Snippet, project_snippets
 
@@ -76,17 +76,7 @@ def _packages(ctx: CheckContext) -> None:
     its copy vendored at `packages/<name>/` (spec/packages.py)."""
     config = ctx.project.config
     for entry in missing_packages(ctx.project):
-        where = config.loc_of("packages", entry.index)
-        if entry.is_remote:
-            repo, _, ref = entry.url.replace("/tree/", "/tag/").partition("/tag/")
-            checkout = f" && git -C packages/{entry.name} checkout {ref}" if ref and "{{" not in ref else ""
-            ctx.add(where, f"package {entry.name} comes from {entry.url}: this engine does not fetch packages",
-                    f"vendor it into the project (git clone {repo} packages/{entry.name}{checkout}); "
-                    f"packages/{entry.name}/pb_project.yaml is then read as the package", "remote_package")
-        else:
-            ctx.add(where, f"package {entry.name}: no pb_project.yaml at '{entry.url or '(no url)'}'",
-                    "set url: to the package's folder (relative to the project, or file:///absolute/path)",
-                    "missing_package")
+        ctx.problems.append(missing_package_problem(entry, config.loc_of("packages", entry.index)))
 
 
 def _dependencies(ctx: CheckContext, var) -> None:

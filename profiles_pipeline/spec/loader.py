@@ -11,7 +11,12 @@ from profiles_pipeline.spec.binding import validate_item
 from profiles_pipeline.spec.hints import did_you_mean
 from profiles_pipeline.spec.input_models import Input
 from profiles_pipeline.spec.model_types import ModelDef, common_column_union_as_sql_template
-from profiles_pipeline.spec.packages import apply_entry, merge_definitions, package_entries
+from profiles_pipeline.spec.packages import (
+    apply_entry,
+    merge_definitions,
+    missing_package_problem,
+    package_entries,
+)
 from profiles_pipeline.spec.project import Project
 from profiles_pipeline.spec.project_models import Entity, IdType, ProjectConfig
 from profiles_pipeline.spec.var_models import EARLY_VAR_KEYS, Macro, VarEntry, VarGroup
@@ -66,14 +71,21 @@ def read_project(path: str | Path) -> Loaded:
     return loaded
 
 
-def _read_packages(project: Project, doc: YamlDoc, loaded: Loaded, base: Path, seen: set[Path]) -> None:
+def _read_packages(project: Project, doc: YamlDoc, loaded: Loaded, base: Path, seen: set[Path],
+                   listed_by: str | None = None) -> None:
     """Read each package `doc` lists and this machine has (spec/packages.py says where, from
     `base`: the folder of the pb_project.yaml listing it) into `project`. Files are named relative
     to the project, so messages point into `packages/<name>/...`. Items the project itself
-    declares win over the package's of the same name."""
+    declares win over the package's of the same name. `listed_by`: the package whose
+    pb_project.yaml `doc` is (None: the project's own, whose missing packages its checks report)."""
     packages_node = doc.root.get("packages")
     for entry in package_entries(project):
         folder = entry.folder(base)
+        if folder is None and listed_by is not None:
+            # a package's own package: the project's checks see only the project's list
+            line = child_line(packages_node, entry.index) if isinstance(packages_node, list) else None
+            loaded.problems.append(missing_package_problem(entry, Location(doc.rel_path, line, f"packages[{entry.index}]"),
+                                                           listed_by))
         if folder is None or folder in seen:
             continue
         seen.add(folder)
@@ -89,7 +101,7 @@ def _read_packages(project: Project, doc: YamlDoc, loaded: Loaded, base: Path, s
         package = Project(root=project.root, config=config, files=[pkg_doc.rel_path])  # type: ignore[union-attr]
         for rel in _model_files(folder, config, pkg_doc, loaded):  # type: ignore[arg-type]
             _read_model_file(project.root, f"{prefix}/{rel}", package, loaded)
-        _read_packages(package, pkg_doc, loaded, folder, seen)  # type: ignore[arg-type]
+        _read_packages(package, pkg_doc, loaded, folder, seen, entry.name)  # type: ignore[arg-type]
         line = child_line(packages_node, entry.index) if isinstance(packages_node, list) else None
         loaded.problems.extend(apply_entry(entry, package, project, Location(doc.rel_path, line, f"packages[{entry.index}]")))
         merge_definitions(package, project)

@@ -69,6 +69,22 @@ def package_entries(project: Project) -> list[PackageEntry]:
     return out
 
 
+def missing_package_problem(entry: PackageEntry, where: Location, listed_by: str | None = None) -> Problem:
+    """What to say about a package this machine does not have: how to vendor a remote one, where
+    a local one should be. `listed_by`: the package that lists it, when it is not the project."""
+    by = f" (listed by package {listed_by})" if listed_by else ""
+    if entry.is_remote:
+        repo, _, ref = entry.url.replace("/tree/", "/tag/").partition("/tag/")
+        checkout = f" && git -C packages/{entry.name} checkout {ref}" if ref and "{{" not in ref else ""
+        return Problem(where, f"package {entry.name}{by} comes from {entry.url}: this engine does not fetch packages",
+                       f"vendor it (git clone {repo} packages/{entry.name}{checkout}, beside the pb_project.yaml "
+                       f"that lists it); packages/{entry.name}/pb_project.yaml is then read as the package",
+                       "remote_package")
+    return Problem(where, f"package {entry.name}{by}: no pb_project.yaml at '{entry.url or '(no url)'}'",
+                   "set url: to the package's folder (relative to the pb_project.yaml that lists it, or "
+                   "file:///absolute/path)", "missing_package")
+
+
 def missing_packages(project: Project) -> list[PackageEntry]:
     """Packages listed in pb_project.yaml that are on neither their local path nor vendored."""
     return [p for p in package_entries(project) if p.folder(project.root) is None]
