@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,35 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import sqlglot
 from sqlglot import exp
 
 from profiles_pipeline.errors import WarehouseError
+from profiles_pipeline.warehouse import duckdb_readers
 from profiles_pipeline.warehouse.base import Column, WarehouseAdapter
+from profiles_pipeline.warehouse.duckdb_readers import readers_path
 from profiles_pipeline.warehouse.literals import sql_string
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _reads_only(view_sql: str | None, names: set[str]) -> bool:
-    """Whether a view's query reads only the relations `names` (no table functions, no files)."""
-    try:
-        tree = sqlglot.parse_one(view_sql or "", dialect="duckdb")
-    except sqlglot.errors.ParseError:
-        return False
-    if isinstance(tree, exp.Create):
-        tree = tree.expression
-    if tree is None:
-        return False
-    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    for table in tree.find_all(exp.Table):
-        if not isinstance(table.this, exp.Identifier):
-            return False  # read_parquet(...) and other table functions
-        if table.name.lower() not in names | ctes:
-            return False
-    return True
 
 
 def default_memory_limit() -> str:
@@ -52,12 +29,6 @@ def default_memory_limit() -> str:
     except (AttributeError, ValueError, OSError):  # not a POSIX system: DuckDB's own default
         return "80%"
     return f"{max(1 << 30, ram // 10) >> 20}MiB"
-
-
-def readers_path(database: str | Path) -> Path:
-    """The copy of the published relations readers open: `<file>.published.duckdb`."""
-    path = Path(database)
-    return path.with_name(f"{path.stem}.published{path.suffix}")
 
 
 class DuckDBAdapter(WarehouseAdapter):
@@ -182,62 +153,12 @@ class DuckDBAdapter(WarehouseAdapter):
         return isinstance(error.__cause__, duckdb.CatalogException)
 
     def publish_for_readers(self, relations: list[str]) -> str | None:
-        """Make a copy of the database file, keep `relations` in it, and rename it over the
-        readers' copy: readers open that file read-only, so they neither block this writer nor
-        see a run half-way, and one that has the old copy open keeps reading it.
-
-        Why a file copy: after a CHECKPOINT the file is the database, and copying its bytes is
-        several times faster than re-writing every published table row by row (measured in
-        `bench/e2e.py`: 2.9 s -> 0.6 s at 1M edges), and views stay views instead of becoming
-        copies of their tables. What readers do not get is dropped from the copy; its blocks
-        stay in the file as free space (disk, not time, is the price)."""
-        if self.path == ":memory:":
-            return None
-        target = readers_path(self.path)
-        staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
-        alias = "_profiles_readers"
-        self.con.execute("CHECKPOINT")
-        try:
-            shutil.copyfile(self.path, staging)
-            self.con.execute(f"ATTACH {sql_string(str(staging))} AS {alias}")
-            self._keep_only(alias, {name.lower() for name in relations})
-            self.con.execute(f"CHECKPOINT {alias}")
-            self.con.execute(f"DETACH {alias}")
-            os.replace(staging, target)
-        except BaseException:
-            self.con.execute(f"DETACH DATABASE IF EXISTS {alias}")
-            for leftover in (staging, Path(f"{staging}.wal")):
-                leftover.unlink(missing_ok=True)
-            raise
-        Path(f"{staging}.wal").unlink(missing_ok=True)
-        return str(target)
-
-    def _keep_only(self, alias: str, keep: set[str]) -> None:
-        """In the attached copy `alias`, drop every relation not in `keep`; a kept view that
-        reads something dropped (an input, a rows view, a file) becomes a table of its rows."""
-        found = self.con.execute(
-            f"SELECT lower(view_name), TRUE, sql FROM duckdb_views() WHERE database_name = {sql_string(alias)} "
-            "AND schema_name = 'main' AND NOT internal UNION ALL SELECT lower(table_name), FALSE, NULL "
-            f"FROM duckdb_tables() WHERE database_name = {sql_string(alias)} AND schema_name = 'main'"
-        ).fetchall()
-        for name, is_view, sql in found:
-            if is_view and name in keep and not _reads_only(sql, keep):
-                quoted, scratch = _quote(name), _quote(f"{name}__profiles_copy")
-                self.con.execute(f"CREATE TABLE {alias}.{scratch} AS SELECT * FROM main.{quoted}")
-                self.con.execute(f"DROP VIEW {alias}.{quoted}")
-                self.con.execute(f"ALTER TABLE {alias}.{scratch} RENAME TO {quoted}")
-        for name, is_view, _ in sorted(found, key=lambda row: not row[1]):  # views first
-            if name not in keep:
-                self.con.execute(f"DROP {'VIEW' if is_view else 'TABLE'} {alias}.{_quote(name)}")
+        """A copy of the file with only `relations`, renamed over the readers' copy
+        (`duckdb_readers.publish`)."""
+        return None if self.path == ":memory:" else duckdb_readers.publish(self.con, self.path, relations)
 
     def drop_unfinished_copies(self) -> list[str]:
-        if self.path == ":memory:":
-            return []
-        target = readers_path(self.path)
-        found = sorted(target.parent.glob(f".{target.name}.*"))
-        for path in found:
-            path.unlink(missing_ok=True)
-        return [p.name for p in found]
+        return [] if self.path == ":memory:" else duckdb_readers.drop_unfinished(self.path)
 
     def describe_query(self, select, read: str = "duckdb") -> list[Column]:
         """DuckDB describes a query in one statement (no scratch view)."""
