@@ -23,6 +23,7 @@ import random
 from dataclasses import dataclass
 
 from profiles_pipeline.errors import ProfilesError
+from profiles_pipeline.warehouse.sqltree import drop, run
 
 P = 2_147_483_647  # 2^31 - 1, prime: v*a stays below 2^62 for v, a < p.
 #: Not an iteration cap: contraction must converge in far fewer passes; exceeding this is a bug.
@@ -52,13 +53,11 @@ def connected_components(
     if in_sql is False or (in_sql is None and adapter.data_in_process):
         return _in_process(adapter, edges_sql, out_table, temp)
     rng = random.Random(seed)
-    kind = "TEMP TABLE" if temp else "TABLE"
+    create = "CREATE OR REPLACE TEMP TABLE" if temp else "CREATE OR REPLACE TABLE"
     e0 = f"{work_prefix}_e0"
-    adapter.execute(
-        f"CREATE OR REPLACE {kind} {e0} AS SELECT DISTINCT s, d FROM ("
-        f"SELECT a AS s, b AS d FROM ({edges_sql}) AS _x WHERE a <> b "
-        f"UNION ALL SELECT b AS s, a AS d FROM ({edges_sql}) AS _y WHERE a <> b) AS _u"
-    )
+    run(adapter, f"""{create} e0 AS SELECT DISTINCT s, d FROM (
+        SELECT a AS s, b AS d FROM ({edges_sql}) AS _x WHERE a <> b
+        UNION ALL SELECT b AS s, a AS d FROM ({edges_sql}) AS _y WHERE a <> b) AS _u""", {"e0": e0})
     maps: list[str] = []
     edges, passes = e0, 0
     while adapter.row_count(edges) > 0:
@@ -66,49 +65,42 @@ def connected_components(
             raise ProfilesError(f"connected components did not converge after {passes} passes (a bug)")
         a, b = rng.randrange(1, prime), rng.randrange(0, prime)
         m, nxt = f"{work_prefix}_m{passes}", f"{work_prefix}_e{passes + 1}"
-        adapter.execute(
-            f"CREATE OR REPLACE {kind} {m} AS SELECT s AS v, "
-            f"LEAST((s * {a} + {b}) % {prime}, MIN((d * {a} + {b}) % {prime})) AS r FROM {edges} GROUP BY s"
-        )
-        adapter.execute(
-            f"CREATE OR REPLACE {kind} {nxt} AS SELECT DISTINCT m1.r AS s, m2.r AS d FROM {edges} AS e "
-            f"JOIN {m} AS m1 ON e.s = m1.v JOIN {m} AS m2 ON e.d = m2.v WHERE m1.r <> m2.r"
-        )
-        adapter.execute(f"DROP TABLE IF EXISTS {edges}")
+        tab = {"edges": edges, "ranks": m, "nxt": nxt}
+        run(adapter, f"""{create} ranks AS SELECT s AS v, LEAST((s * :a + :b) % :p, MIN((d * :a + :b) % :p)) AS r
+            FROM edges GROUP BY s""", tab, a=a, b=b, p=prime)
+        run(adapter, f"""{create} nxt AS SELECT DISTINCT m1.r AS s, m2.r AS d FROM edges AS e
+            JOIN ranks AS m1 ON e.s = m1.v JOIN ranks AS m2 ON e.d = m2.v WHERE m1.r <> m2.r""", tab)
+        drop(adapter, edges)
         maps.append(m)
         edges, passes = nxt, passes + 1
-    adapter.execute(f"DROP TABLE IF EXISTS {edges}")
-    _resolve(adapter, maps, out_table, work_prefix, prime, kind)
+    drop(adapter, edges)
+    _resolve(adapter, maps, out_table, work_prefix, prime, create)
     return ComponentsResult(out_table, passes, True, adapter.row_count(out_table))
 
 
-def _resolve(adapter, maps: list[str], out_table: str, work_prefix: str, prime: int, kind: str) -> None:
+def _resolve(adapter, maps: list[str], out_table: str, work_prefix: str, prime: int, create: str) -> None:
     """Compose the per-pass maps from the last back to the first, then name each label by its smallest node.
 
     A vertex that stops contracting at pass i keeps the rank of pass i; ranks of different
     passes live in different spaces, so a final label is (pass, rank) packed as pass*prime + rank.
     """
     if not maps:
-        adapter.execute(f"CREATE OR REPLACE {kind} {out_table} (node BIGINT, label BIGINT)")
+        run(adapter, f"{create} out (node BIGINT, label BIGINT)", {"out": out_table})
         return
     last = len(maps) - 1
     acc = f"{work_prefix}_l{last}"
-    adapter.execute(f"CREATE OR REPLACE {kind} {acc} AS SELECT v, CAST({last * prime} AS BIGINT) + r AS r FROM {maps[-1]}")
-    adapter.execute(f"DROP TABLE IF EXISTS {maps[-1]}")
+    run(adapter, f"{create} acc AS SELECT v, CAST(:off AS BIGINT) + r AS r FROM ranks",
+        {"acc": acc, "ranks": maps[-1]}, off=last * prime)
+    drop(adapter, maps[-1])
     for i in range(last - 1, -1, -1):
         nxt = f"{work_prefix}_l{i}"
-        adapter.execute(
-            f"CREATE OR REPLACE {kind} {nxt} AS SELECT m.v, COALESCE(l.r, CAST({i * prime} AS BIGINT) + m.r) AS r "
-            f"FROM {maps[i]} AS m LEFT JOIN {acc} AS l ON m.r = l.v"
-        )
-        adapter.execute(f"DROP TABLE IF EXISTS {acc}")
+        run(adapter, f"""{create} nxt AS SELECT mp.v, COALESCE(ac.r, CAST(:off AS BIGINT) + mp.r) AS r
+            FROM ranks AS mp LEFT JOIN acc AS ac ON mp.r = ac.v""", {"nxt": nxt, "ranks": maps[i], "acc": acc}, off=i * prime)
+        drop(adapter, acc)
         acc = nxt
-    adapter.execute(
-        f"CREATE OR REPLACE {kind} {out_table} AS SELECT v AS node, MIN(v) OVER (PARTITION BY r) AS label FROM {acc}"
-    )
-    adapter.execute(f"DROP TABLE IF EXISTS {acc}")
-    for m in maps:
-        adapter.execute(f"DROP TABLE IF EXISTS {m}")
+    run(adapter, f"{create} out AS SELECT v AS node, MIN(v) OVER (PARTITION BY r) AS label FROM acc",
+        {"out": out_table, "acc": acc})
+    drop(adapter, acc, *maps)
 
 
 def _in_process(adapter, edges_sql: str, out_table: str, temp: bool) -> ComponentsResult:
