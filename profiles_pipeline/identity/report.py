@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from sqlglot import exp
+
 from profiles_pipeline.identity.plan import StitcherPlan, unique_looking
-from profiles_pipeline.identity.sqlbits import lit
 from profiles_pipeline.identity.tables import StitcherTables
+from profiles_pipeline.warehouse.sqltree import rows
 
 #: Upper bounds of the cluster size histogram bins (the last bin is open).
 SIZE_BINS = (1, 2, 3, 4, 5, 10, 20, 50, 100, 1000)
@@ -84,45 +86,35 @@ def several_values(adapter, plan: StitcherPlan, id_types: list[str]) -> dict[str
     if not id_types:
         return {}
     t = StitcherTables.of(plan)
-    listed = ", ".join(lit(x) for x in id_types)
-    found = dict(adapter.fetch(
-        f"SELECT id_type, COUNT(*) FROM (SELECT comp, id_type FROM {t.nodes} WHERE id_type IN ({listed}) "
-        "GROUP BY comp, id_type HAVING COUNT(*) > 1) AS s GROUP BY id_type"))
+    found = dict(rows(adapter, """SELECT id_type, COUNT(*) FROM (SELECT comp, id_type FROM nodes WHERE id_type IN :types
+        GROUP BY comp, id_type HAVING COUNT(*) > 1) AS s GROUP BY id_type""", {"nodes": t.nodes},
+        types=exp.Tuple(expressions=[exp.Literal.string(x) for x in id_types])))
     return {x: int(found.get(x, 0)) for x in sorted(id_types)}
 
 
 def build_report(adapter, plan: StitcherPlan, *, passes: int = 0, converged: bool = True, seconds: float = 0.0, top: int = 10) -> StitchReport:
     """Read the stores and the graph of `plan`'s stitcher and summarise them."""
     t = StitcherTables.of(plan)
+    tab = {"nodes": t.nodes, "links": t.links, "excluded": t.excluded, "days": t.days}
     nodes = adapter.row_count(t.nodes)
-    excluded_only = adapter.fetch_one(
-        f"SELECT COUNT(*) FROM (SELECT DISTINCT id_value, id_type FROM {t.excluded}) AS x "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {t.nodes} AS n WHERE n.id_value = x.id_value AND n.id_type = x.id_type)"
-    )
-    occ = adapter.fetch(
-        f"SELECT COALESCE(SUM(ids_before), 0), COALESCE(SUM(ids_after), 0), COALESCE(SUM(edges_before), 0), "
-        f"COALESCE(SUM(edges_after), 0) FROM {t.days} WHERE merged_through IS NOT NULL"
-    )[0]
-    links = adapter.fetch(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN kept THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN {_BY_MAXIMUM_EDGES} THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN NOT kept AND drop1 IS NULL AND drop2 IS NULL THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN {_BY_CLUSTER_RULE} THEN 1 ELSE 0 END), 0) FROM {t.links}"
-    )[0]
-    hubs = dict(adapter.fetch(f"SELECT id_type, COUNT(*) FROM {t.nodes} WHERE hub GROUP BY id_type ORDER BY id_type"))
-    ids_by_type = dict(adapter.fetch(f"SELECT id_type, COUNT(*) FROM {t.nodes} GROUP BY id_type ORDER BY id_type"))
-    sizes = f"SELECT comp, COUNT(*) AS size FROM {t.nodes} GROUP BY comp"
-    size_counts = {int(s): int(n) for s, n in adapter.fetch(f"SELECT size, COUNT(*) FROM ({sizes}) AS s GROUP BY size ORDER BY size")}
-    singles = dict(
-        adapter.fetch(
-            f"SELECT n.id_type, COUNT(*) FROM {t.nodes} AS n JOIN ({sizes}) AS s ON n.comp = s.comp "
-            "WHERE s.size = 1 GROUP BY n.id_type ORDER BY n.id_type"
-        )
-    )
-    biggest = adapter.fetch(
-        f"SELECT n.main_id, n.id_type, COUNT(*) FROM {t.nodes} AS n JOIN (SELECT comp FROM ({sizes}) AS s "
-        f"ORDER BY size DESC, comp LIMIT {int(top)}) AS b ON n.comp = b.comp GROUP BY n.main_id, n.id_type"
-    )
+    excluded_only = rows(adapter, """SELECT COUNT(*) FROM (SELECT DISTINCT id_value, id_type FROM excluded) AS x
+        WHERE NOT EXISTS (SELECT 1 FROM nodes AS n WHERE n.id_value = x.id_value AND n.id_type = x.id_type)""", tab)[0][0]
+    occ = rows(adapter, """SELECT COALESCE(SUM(ids_before), 0), COALESCE(SUM(ids_after), 0), COALESCE(SUM(edges_before), 0),
+        COALESCE(SUM(edges_after), 0) FROM days WHERE merged_through IS NOT NULL""", tab)[0]
+    links = rows(adapter, f"""SELECT COUNT(*), COALESCE(SUM(CASE WHEN kept THEN 1 ELSE 0 END), 0),
+        COALESCE(SUM(CASE WHEN {_BY_MAXIMUM_EDGES} THEN 1 ELSE 0 END), 0),
+        COALESCE(SUM(CASE WHEN NOT kept AND drop1 IS NULL AND drop2 IS NULL THEN 1 ELSE 0 END), 0),
+        COALESCE(SUM(CASE WHEN {_BY_CLUSTER_RULE} THEN 1 ELSE 0 END), 0) FROM links""", tab)[0]
+    hubs = dict(rows(adapter, "SELECT id_type, COUNT(*) FROM nodes WHERE hub GROUP BY id_type ORDER BY id_type", tab))
+    ids_by_type = dict(rows(adapter, "SELECT id_type, COUNT(*) FROM nodes GROUP BY id_type ORDER BY id_type", tab))
+    sizes = "(SELECT comp, COUNT(*) AS size FROM nodes GROUP BY comp)"
+    size_counts = {int(s): int(n) for s, n in rows(
+        adapter, f"SELECT size, COUNT(*) FROM {sizes} AS s GROUP BY size ORDER BY size", tab)}
+    singles = dict(rows(adapter, f"""SELECT n.id_type, COUNT(*) FROM nodes AS n JOIN {sizes} AS s ON n.comp = s.comp
+        WHERE s.size = 1 GROUP BY n.id_type ORDER BY n.id_type""", tab))
+    biggest = rows(adapter, f"""SELECT n.main_id, n.id_type, COUNT(*) FROM nodes AS n
+        JOIN (SELECT comp FROM {sizes} AS s ORDER BY size DESC, comp LIMIT :top) AS b ON n.comp = b.comp
+        GROUP BY n.main_id, n.id_type""", tab, top=int(top))
     per: dict[str, dict[str, int]] = {}
     for main_id, id_type, n in biggest:
         per.setdefault(main_id, {})[id_type] = int(n)
