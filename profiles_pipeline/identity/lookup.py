@@ -7,8 +7,8 @@ from datetime import datetime
 
 from profiles_pipeline.errors import UserError
 from profiles_pipeline.identity.plan import StitcherPlan
-from profiles_pipeline.identity.sqlbits import lit
 from profiles_pipeline.identity.tables import StitcherTables
+from profiles_pipeline.warehouse.sqltree import rows as sql_rows
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,10 @@ def _node(adapter, plan: StitcherPlan, id_value: str, id_type: str | None) -> tu
     t = StitcherTables.of(plan)
     if not adapter.table_exists(t.nodes):
         raise UserError(f"id graph {plan.name!r} has not been built yet; run the stitcher first")
-    where = f"id_value = {lit(id_value)}" + (f" AND id_type = {lit(id_type)}" if id_type else "")
-    rows = adapter.fetch(f"SELECT node, id_value, id_type, comp, main_id FROM {t.nodes} WHERE {where} ORDER BY id_type")
+    # the value a user typed goes in as a literal of the tree, never pasted into SQL text
+    by_type = " AND id_type = :id_type" if id_type else ""
+    rows = sql_rows(adapter, f"SELECT node, id_value, id_type, comp, main_id FROM nodes WHERE id_value = :value{by_type} "
+                    "ORDER BY id_type", {"nodes": t.nodes}, value=id_value, id_type=id_type)
     what = f"id {id_value!r}" + (f" of type {id_type!r}" if id_type else "")
     if not rows:
         raise UserError(f"{what} is not in id graph {plan.name!r}; check the value and type (types: {', '.join(plan.all_id_types())})")
