@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from profiles_pipeline.errors import WarehouseError
+from profiles_pipeline.errors import UserError, WarehouseError
 from profiles_pipeline.warehouse import duckdb_readers
 from profiles_pipeline.warehouse.base import Column, WarehouseAdapter
 from profiles_pipeline.warehouse.duckdb_readers import readers_path
@@ -73,8 +73,6 @@ class DuckDBAdapter(WarehouseAdapter):
         """The copy the last complete run published, read-only (readers never wait for a run)."""
         path = readers_path(config.path)
         if not path.exists():
-            from profiles_pipeline.errors import UserError
-
             raise UserError(f"nothing is published yet in {config.path}")
         return cls.read_only(path, config.memory_limit)
 

@@ -100,9 +100,9 @@ class WarehouseResource(ConfigurableResource):
             with duckdb_resource(config).get_connection() as con:
                 yield DuckDBAdapter(config.path, connection=con, memory_limit=config.memory_limit)
             return
-        from profiles_pipeline.warehouse.snowflake_adapter import SnowflakeAdapter
+        from profiles_pipeline.warehouse.registry import open_adapter_for
 
-        adapter = SnowflakeAdapter.from_config(config)
+        adapter = open_adapter_for(config)  # every other engine: its adapter's own connection
         try:
             yield adapter
         finally:
