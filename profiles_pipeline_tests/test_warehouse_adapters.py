@@ -95,6 +95,22 @@ def test_replace_table_with_qualified_name(adapter, events):
     assert adapter.fetch("SELECT n FROM totals") == [(2,)]
 
 
+def test_names_that_are_reserved_words_work_everywhere(adapter, events):
+    """A model called `order`, a view `group`: the shared statements quote them (folded as the
+    engine folds unquoted names), and so does every expression at the exit point."""
+    from sqlglot import exp
+
+    assert adapter.replace_table("order", "SELECT user_key, COUNT(*) AS n FROM events GROUP BY 1") == 2
+    assert adapter.replace_table("order", exp.select("user_key", exp.column("n").as_("select")).from_("order")) == 2
+    adapter.create_view("group", exp.select(exp.column("select")).from_(exp.to_table("order")))
+    assert adapter.row_count("group") == 2
+    assert sorted(adapter.fetch(exp.select(exp.column("select")).from_(exp.to_table("group")))) == [(1,), (2,)]
+    assert sorted(adapter.list_tables()) == ["events", "group", "order"]
+    adapter.drop("group")
+    adapter.drop("order")
+    assert adapter.list_tables() == ["events"]
+
+
 def test_views_drop_and_catalog(adapter, events):
     adapter.create_view("a_events", "SELECT id, ts FROM events WHERE user_key = 'a'")
     assert adapter.list_tables() == ["a_events", "events"]

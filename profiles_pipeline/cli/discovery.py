@@ -70,7 +70,7 @@ def sources(loaded, adapter, built: bool) -> list[dict]:
     for inp in loaded.project.inputs:
         ad = inp.app_defaults
         try:
-            rel = input_relation_sql(adapter, loaded.project, inp).sql(dialect=adapter.dialect)
+            rel = adapter.to_sql(input_relation_sql(adapter, loaded.project, inp))
             rows = adapter.fetch_one(f"SELECT COUNT(*) FROM {rel} AS _input", read=adapter.dialect)
         except Exception as e:  # noqa: BLE001 - a missing source is listed with what the warehouse said
             rel, rows = None, f"not readable: {str(e).splitlines()[0]}"

@@ -47,6 +47,6 @@ def _input_columns(loaded, local, dialect: str) -> dict[str, list[tuple[str, str
         if not name:
             raise UserError(f"{inp.location}: input {inp.name} reads files ({inp.source}); {dialect} "
                             f"reads tables only: give it app_defaults.table to compile for {dialect}")
-        rel = input_relation_sql(local, loaded.project, inp).sql(dialect=local.dialect)
+        rel = local.to_sql(input_relation_sql(local, loaded.project, inp))
         out[name] = [(c.name, c.type) for c in local.describe_query(f"SELECT * FROM {rel} AS _i")]
     return out

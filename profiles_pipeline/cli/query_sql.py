@@ -44,12 +44,12 @@ def _relation(loaded, adapter, path: str) -> str:
         known = [f"inputs/{i.name}" for i in project.inputs] + [m.path for m in project.models]
         raise UserError(f'this.DeRef("{path}") names nothing in this project; known: {", ".join(known)}')
     if isinstance(target, Input):
-        return input_relation_sql(adapter, project, target).sql(dialect=adapter.dialect)
+        return adapter.to_sql(input_relation_sql(adapter, project, target))
     if isinstance(target, SqlTemplateModel):
         mat = target.model_spec.materialization
         if not (mat and mat.output_type in ("view", "table")):
-            return f"({_ephemeral_sql(loaded, adapter, target.name)}) AS {target.name}"
-    return target.name
+            return f"({_ephemeral_sql(loaded, adapter, target.name)}) AS {adapter.quoted(target.name)}"
+    return adapter.quoted(target.name)
 
 
 def _ephemeral_sql(loaded, adapter, name: str) -> str:
@@ -58,7 +58,7 @@ def _ephemeral_sql(loaded, adapter, name: str) -> str:
     from profiles_pipeline.features.resolve_models import resolve_sql_models
 
     renderer = SnippetRenderer(loaded.project, default_end_time(), adapter.dialect)
-    return resolve_sql_models(loaded.project, adapter, renderer)[name].query.sql(dialect=adapter.dialect)
+    return adapter.to_sql(resolve_sql_models(loaded.project, adapter, renderer)[name].query)
 
 
 def resolve_refs(loaded, adapter, text: str) -> str:

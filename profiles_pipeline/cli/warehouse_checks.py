@@ -143,7 +143,7 @@ def _check_input(project: Project, adapter, inp: Input, problems: list[Problem])
 
     finding = InputFinding()
     try:
-        rel = input_relation_sql(adapter, project, inp, event_time=False).sql(dialect=adapter.dialect)
+        rel = adapter.to_sql(input_relation_sql(adapter, project, inp, event_time=False))
         cols, _ = adapter.fetch_with_columns(f"SELECT * FROM {rel} AS _input LIMIT 0", read=adapter.dialect)
     except ProfilesError as e:
         problems.append(Problem(inp.loc_of("app_defaults"), str(e), code="input_not_found"))

@@ -95,10 +95,13 @@ def _graphs(project: Project, given: str | dict[str, str] | None) -> dict[str, s
 
 
 def _model_deps(m: SqlModelDef, models: dict[str, SqlModelDef]) -> list[str]:
-    """Materialized models a model reads, looking through ephemeral ones."""
+    """Materialized models a model reads, looking through ephemeral ones (an id stitcher it reads
+    is built before every features step, so it is no dependency here)."""
     out: list[str] = []
     for dep in sorted(m.deps):
-        d = models[dep]
+        d = models.get(dep)
+        if d is None:
+            continue
         out.extend([dep] if d.output_type != "ephemeral" else _model_deps(d, models))
     return out
 
@@ -109,7 +112,7 @@ class _Builder:
         self.steps: list[PlanStep] = []
 
     def add(self, name, kind, materialize, query, deps, entity, description, details=None) -> None:
-        sql = query.sql(dialect=self.adapter.dialect, pretty=True)
+        sql = self.adapter.quote_reserved(query).sql(dialect=self.adapter.dialect, pretty=True)
         self.steps.append(PlanStep(name, kind, materialize, query, sql, list(deps), entity, description,
                                    details or []))
 

@@ -39,7 +39,7 @@ def input_relation_sql(adapter: WarehouseAdapter, project: Project, inp: Input,
     tree = sqlglot.parse_one(f"SELECT * FROM {sql}", read=CANONICAL_DIALECT)
     relation = tree.find(exp.From).this
     # Re-parse in the engine's dialect so the whole query renders in one dialect.
-    text = relation.sql(dialect=adapter.dialect)
+    text = adapter.to_sql(relation)
     rows = sqlglot.parse_one(f"SELECT * FROM {text}", read=adapter.dialect).find(exp.From).this
     return _with_event_time(adapter, project, inp, rows) if event_time else rows
 

@@ -33,7 +33,7 @@ def cluster_quality(adapter, plan: StitcherPlan, truth_sql: str) -> Quality:
     Pairwise: of the id pairs put together, the share that belong together (precision), and of
     those that belong together, the share put together (recall). B-cubed: the same per id, averaged.
     """
-    assigned = f"SELECT other_id AS id_value, other_id_type AS id_type, {plan.main_id_column} AS c FROM {plan.name}"
+    assigned = f"SELECT other_id AS id_value, other_id_type AS id_type, {plan.main_id_column} AS c FROM {adapter.quoted(plan.name)}"
     return _scores(adapter, assigned, truth_sql)
 
 

@@ -51,16 +51,21 @@ def plan_step_key(step: PlanStep) -> Key:
 
 
 class _Sources:
-    """Upstream graph keys of a `from:` path, following ephemeral sql_template models."""
+    """Upstream graph keys of a `from:` path, following ephemeral sql_template models; an id
+    stitcher's is its id graph step."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, id_graph_keys: dict[str, Key]):
         self.project = project
         self.ctx = template_context(project)
+        self.id_graph_keys = id_graph_keys
 
     def keys(self, path: str, seen: frozenset[str] = frozenset()) -> set[Key]:
         target = self.project.resolve(path)
-        if target is None or path in seen or isinstance(target, IdStitcherModel):
-            return set()  # an id graph: the features already wait for it
+        if target is None or path in seen:
+            return set()
+        if isinstance(target, IdStitcherModel):
+            graph = self.id_graph_keys.get(target.model_spec.entity_key)
+            return {graph} if graph else set()
         if not isinstance(target, SqlTemplateModel):
             return {("inputs", target.name)}
         mat = target.model_spec.materialization
@@ -85,7 +90,7 @@ def _scorings(project: Project, cohort: EntityCohortModel, sources: _Sources) ->
 
 
 def feature_steps(project: Project, id_graph_keys: dict[str, Key]) -> list[Step]:
-    sources = _Sources(project)
+    sources = _Sources(project, id_graph_keys)
     steps: list[Step] = []
     for m in project.models_of_type("sql_template"):
         mat = m.model_spec.materialization

@@ -34,6 +34,12 @@ def stitcher_plan(
     the rows at or after `since`, pb's begin_time, when given); with `days`, a folder input is
     read from the files that may hold those days only."""
     ent = project.entity(entity)
+
+    def canonical(tree) -> str:
+        """A piece of the plan as canonical SQL text (the identity layer builds around it), its
+        reserved-word names quoted for this engine."""
+        return adapter.quote_reserved(tree.copy()).sql(dialect=CANONICAL_DIALECT)
+
     renderer = SnippetRenderer(project, end_time, CANONICAL_DIALECT)
     models = resolve_sql_models(project, adapter, renderer)
     model = project.stitcher_model(entity)
@@ -47,12 +53,12 @@ def stitcher_plan(
         sources.append(
             EdgeSource(
                 name=src.name,
-                relation_sql=f"SELECT * FROM {src.relation.sql(dialect=CANONICAL_DIALECT)}",
+                relation_sql=f"SELECT * FROM {canonical(src.relation)}",
                 occurred_at_col=src.occurred_at or "",
                 untimed_day=None if src.occurred_at else first_partition,
                 reread=isinstance(project.resolve(path), SqlTemplateModel),
-                ids=tuple(IdSelect(e.sql(dialect=CANONICAL_DIALECT), t) for e, t in src.ids),
-                where_sql=src.where.sql(dialect=CANONICAL_DIALECT) if src.where is not None else None,
+                ids=tuple(IdSelect(canonical(e), t) for e, t in src.ids),
+                where_sql=canonical(src.where) if src.where is not None else None,
                 relation_key=_relation_key(project, path),
             )
         )
@@ -88,7 +94,7 @@ def _rules(project: Project, adapter: WarehouseAdapter, id_type: str) -> IdTypeR
         sql = None
         if f.sql is not None:
             target = project.resolve(f.sql.from_)
-            relation = input_relation_sql(adapter, project, target).sql(dialect=CANONICAL_DIALECT)
+            relation = adapter.quote_reserved(input_relation_sql(adapter, project, target)).sql(dialect=CANONICAL_DIALECT)
             sql = SqlList(relation_sql=relation, column=f.sql.select)
         filters.append(IdFilter(type=f.type, value=f.value, regex=f.regex, sql=sql))
     return IdTypeRules(

@@ -45,7 +45,7 @@ def input_step(project: Project, inp: Input) -> Step:
                 "rows_left_out": sum(e.rows or 0 for e in left_out),
             },
             columns=types,
-            preview_markdown=preview_markdown(adapter, last_day.subquery("_day").sql(adapter.dialect)),
+            preview_markdown=preview_markdown(adapter, last_day.subquery("_day")),
         )
 
     return Step(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlglot import exp
+
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 
 PREVIEW_ROWS = 5
@@ -11,9 +13,11 @@ def column_types(adapter: WarehouseAdapter, table: str) -> dict[str, str]:
     return {c.name: c.type for c in adapter.columns(table)}
 
 
-def preview_markdown(adapter: WarehouseAdapter, relation: str, rows: int = PREVIEW_ROWS) -> str:
-    """The first rows of `relation` as a markdown table (values shortened to stay readable)."""
-    cols, data = adapter.fetch_with_columns(f"SELECT * FROM {relation} LIMIT {rows}")
+def preview_markdown(adapter: WarehouseAdapter, relation: str | exp.Expression, rows: int = PREVIEW_ROWS) -> str:
+    """The first rows of `relation` (a table's name, or a subquery) as a markdown table (values
+    shortened to stay readable)."""
+    source = adapter.table_expr(relation) if isinstance(relation, str) else relation
+    cols, data = adapter.fetch_with_columns(exp.select("*").from_(source).limit(rows))
     if not cols:
         return ""
     head = "| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"

@@ -17,7 +17,6 @@ from profiles_pipeline.spec.model_types import (
     PropensityModel,
     SqlTemplateModel,
 )
-from profiles_pipeline.warehouse.keywords import reserved_words
 
 DIALECTS = sorted(d.value for d in Dialects if d.value)
 
@@ -41,32 +40,36 @@ _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _is_plain_name(name: str) -> bool:
-    """Whether `name` can be a table name as generated SQL writes it: a plain identifier that
-    is not a reserved word (`order`, `group`, `select`)."""
-    return bool(_PLAIN.match(name)) and name.lower() not in reserved_words()
+    """Whether `name` can be a table name as generated SQL writes it: a plain identifier (a
+    reserved word such as `order` is one: generated SQL quotes it, `WarehouseAdapter.quote_reserved`)."""
+    return bool(_PLAIN.match(name))
+
+
+def _plain(name: str) -> str:
+    return re.sub(r"\W+", "_", name).strip("_") or "model"
 
 
 def _relation_names(ctx: CheckContext) -> None:
-    """Models and views become tables and views named after them: a keyword (`order`) or a name
-    with spaces breaks the SQL built around it."""
+    """Models and views become tables and views named after them: a name with spaces or dashes
+    is not one the SQL built around it can hold."""
     p = ctx.project
     for model in p.models:
         if not _is_plain_name(model.name):
             ctx.add(model.loc_of("name"), f"model '{model.name}': the name is not usable as a table name "
-                    "(an SQL keyword, or not a plain identifier)", f"rename it, e.g. {model.name}_model", "bad_name")
+                    "(not a plain identifier: letters, digits and _)", f"rename it, e.g. {_plain(model.name)}", "bad_name")
     for model in p.models:
         name = getattr(model.model_spec, "feature_view_name", None)
         if name and not _is_plain_name(name):
             ctx.add(model.model_spec.loc_of("feature_views"), f"feature view '{name}' of cohort '{model.name}': the "
-                    "name is not usable as a view name (an SQL keyword, or not a plain identifier)",
-                    f"rename it, e.g. {name}_view", "bad_name")
+                    "name is not usable as a view name (not a plain identifier: letters, digits and _)",
+                    f"rename it, e.g. {_plain(name)}", "bad_name")
     for entity in p.entities:
         names = [entity.feature_view_name, *(n for _, n in entity.using_id_views())]
         for name in names:
             if not _is_plain_name(name):
                 ctx.add(entity.loc_of("feature_views"), f"feature view '{name}' of entity '{entity.name}': the name "
-                        "is not usable as a view name (an SQL keyword, or not a plain identifier)",
-                        f"rename it, e.g. {name}_view", "bad_name")
+                        "is not usable as a view name (not a plain identifier: letters, digits and _)",
+                        f"rename it, e.g. {_plain(name)}", "bad_name")
 
 
 def _duplicates(ctx: CheckContext, what: str, items: Iterable, same=None) -> None:

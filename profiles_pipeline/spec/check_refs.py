@@ -6,12 +6,14 @@ from __future__ import annotations
 from profiles_pipeline.errors import Location
 from profiles_pipeline.spec.check_context import CheckContext
 from profiles_pipeline.spec.hints import did_you_mean
+from profiles_pipeline.spec.input_models import Input
 from profiles_pipeline.spec.model_types import (
     ActivationModel,
     EntityCohortModel,
     FeatureTableModel,
     IdStitcherModel,
     PropensityModel,
+    SqlTemplateModel,
 )
 from profiles_pipeline.spec.packages import missing_package_problem, missing_packages
 from profiles_pipeline.spec.project import package_local_path
@@ -225,6 +227,18 @@ def _in_package(ctx: CheckContext, where: Location, path: str) -> str | None:
     return package_local_path(path)
 
 
+def _readable_deref(ctx: CheckContext, snippet: Snippet, path: str) -> None:
+    """A DeRef reads an input, a sql_template model or an id stitcher's graph: the features of a
+    cohort, feature table or propensity model are built after the SQL models that would read them."""
+    target = ctx.project.resolve(path)
+    if target is None or isinstance(target, Input | SqlTemplateModel | IdStitcherModel):
+        return
+    ctx.add(snippet.location, f"{snippet.subject + ': ' if snippet.subject else ''}this.DeRef(\"{path}\"): {target.name} "
+            f"is a model of type {target.model_type}, which this engine cannot read from a template (it is built after the "
+            "sql_template models)", "DeRef inputs/<name>, models/<sql_template or id_stitcher name>, or read the "
+            "cohort's or feature table's vars with {{<entity>.Var(\"name\")}}", "bad_path")
+
+
 def _template_refs(ctx: CheckContext, snippet: Snippet) -> None:
     p = ctx.project
     refs = ctx.refs(snippet.text)
@@ -241,6 +255,7 @@ def _template_refs(ctx: CheckContext, snippet: Snippet) -> None:
             kind = path.strip("/").split("/")[0]
             if kind in PB_PATHS:
                 ctx.check_path(snippet.location, path)
+                _readable_deref(ctx, snippet, path)
             elif kind not in ctx.entity_names:
                 ctx.add(snippet.location, f"DeRef('{ref.name}') does not name an input or model", "write inputs/<name> or models/<name>", "bad_path")
         elif ref.kind == "macro":

@@ -20,6 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from profiles_pipeline.errors import WarehouseError
+from profiles_pipeline.warehouse.keywords import reserved_words
 
 CANONICAL_DIALECT = "duckdb"
 
@@ -147,10 +148,27 @@ class WarehouseAdapter(abc.ABC):
                 parts.set(key, exp.to_identifier(fold(part.name), quoted=True))
         return parts
 
+    def quoted(self, name: str) -> str:
+        """`name` as this engine's SQL text for it, quoted (`table_expr` rendered): for the few
+        statements built as text around a rendered body."""
+        return self.table_expr(name).sql(dialect=self.dialect)
+
+    def quote_reserved(self, tree: exp.Expression) -> exp.Expression:
+        """`tree` with every unquoted identifier that is a reserved word (a model, column or view
+        named `order`, `group`, `union`) quoted, folded as the engine folds unquoted names: user
+        names then never break generated SQL, and mean the table they meant unquoted. In place."""
+        fold = str.upper if self.identifier_case == "upper" else (lambda text: text)
+        reserved = reserved_words()
+        for ident in tree.find_all(exp.Identifier):
+            if not ident.quoted and ident.name.lower() in reserved:
+                ident.set("this", fold(ident.name))
+                ident.set("quoted", True)
+        return tree
+
     def to_sql(self, statement: str | exp.Expression, read: str = CANONICAL_DIALECT) -> str:
-        """Render canonical SQL (or an expression) in this engine's dialect."""
+        """Render canonical SQL (or an expression) in this engine's dialect, reserved words quoted."""
         if isinstance(statement, exp.Expression):
-            return statement.sql(dialect=self.dialect)
+            return self.quote_reserved(statement).sql(dialect=self.dialect)
         if read == self.dialect:
             return statement
         parts = sqlglot.transpile(statement, read=read, write=self.dialect)
@@ -198,12 +216,12 @@ class WarehouseAdapter(abc.ABC):
         """Build `select` into a staging table, then swap it in as `name`. Returns its row count."""
         staging = f"{name}__staging_{uuid.uuid4().hex[:8]}"
         body = self.to_sql(select, read)
-        self.execute(f"CREATE TABLE {staging} AS {body}", read=self.dialect)
+        self.execute(f"CREATE TABLE {self.quoted(staging)} AS {body}", read=self.dialect)
         try:
             rows = self.row_count(staging)
             self.swap_in(staging, name)
         except Exception:
-            self.execute(f"DROP TABLE IF EXISTS {staging}", read=self.dialect)
+            self.execute(f"DROP TABLE IF EXISTS {self.quoted(staging)}", read=self.dialect)
             raise
         return rows
 
@@ -213,17 +231,17 @@ class WarehouseAdapter(abc.ABC):
         staging = f"{name}__staging_{uuid.uuid4().hex[:8]}"
         columns = [exp.ColumnDef(this=exp.to_identifier(c), kind=exp.DataType.build(_sql_type(frame[c].dtype)))
                    for c in frame.columns]
-        self.execute(exp.Create(this=exp.Schema(this=exp.to_table(staging), expressions=columns), kind="TABLE"))
+        self.execute(exp.Create(this=exp.Schema(this=self.table_expr(staging), expressions=columns), kind="TABLE"))
         try:
             records = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
             batch: list[tuple] = []
             for row in records:
                 batch.append(row)
                 if len(batch) == 5000:
-                    self.execute(exp.insert(exp.values(batch), exp.to_table(staging)))
+                    self.execute(exp.insert(exp.values(batch), self.table_expr(staging)))
                     batch = []
             if batch:
-                self.execute(exp.insert(exp.values(batch), exp.to_table(staging)))
+                self.execute(exp.insert(exp.values(batch), self.table_expr(staging)))
             self.swap_in(staging, name)
         except Exception:
             self.drop(staging)
@@ -234,21 +252,21 @@ class WarehouseAdapter(abc.ABC):
         self, name: str, select: str | exp.Expression, read: str = CANONICAL_DIALECT
     ) -> None:
         body = self.to_sql(select, read)
-        self.execute(f"CREATE OR REPLACE VIEW {name} AS {body}", read=self.dialect)
+        self.execute(f"CREATE OR REPLACE VIEW {self.quoted(name)} AS {body}", read=self.dialect)
 
     def drop(self, name: str) -> None:
         """Drop a table or view if it exists (asks the catalog first: a failed DROP would abort
         an open transaction on some engines)."""
         kind = self.relation_kind(name)
         if kind is not None:
-            self.execute(f"DROP {kind.upper()} IF EXISTS {name}", read=self.dialect)
+            self.execute(f"DROP {kind.upper()} IF EXISTS {self.quoted(name)}", read=self.dialect)
 
     def table_exists(self, name: str) -> bool:
         """True for an existing table or view; `name` may be qualified."""
         return self.relation_kind(name) is not None
 
     def row_count(self, name: str) -> int:
-        return int(self.fetch_one(f"SELECT COUNT(*) FROM {name}", read=self.dialect))
+        return int(self.fetch_one(f"SELECT COUNT(*) FROM {self.quoted(name)}", read=self.dialect))
 
     def describe_query(self, select: str | exp.Expression, read: str = CANONICAL_DIALECT) -> list[Column]:
         """Column names and types a query would return, without running it (via a scratch view)."""

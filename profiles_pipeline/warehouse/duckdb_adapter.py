@@ -139,7 +139,7 @@ class DuckDBAdapter(WarehouseAdapter):
         self.con.register(view, pa.table(columns))
         try:
             kind = "TEMP TABLE" if temp else "TABLE"
-            self.execute(f"CREATE OR REPLACE {kind} {self.table_expr(name).sql(self.dialect)} AS SELECT * FROM {view}",
+            self.execute(f"CREATE OR REPLACE {kind} {self.quoted(name)} AS SELECT * FROM {view}",
                          read=self.dialect)
         finally:
             self.con.unregister(view)
@@ -205,4 +205,5 @@ class DuckDBAdapter(WarehouseAdapter):
         # and keeps the table's schema, which is `name`'s (staging is built next to it).
         with self.transaction():
             self.drop(name)
-            self.execute(f"ALTER TABLE {staging} RENAME TO {self._split_name(name)[2]}")
+            short = self.table_expr(name).this.sql(dialect=self.dialect)
+            self.execute(f"ALTER TABLE {self.quoted(staging)} RENAME TO {short}")

@@ -194,14 +194,14 @@ class SnowflakeAdapter(WarehouseAdapter):
         Replacing a view by a table is a drop + rename on both paths (rare; not atomic on
         Snowflake).
         """
-        short = self._split_name(name)[2]
+        short = self.table_expr(name).this.sql(dialect=self.dialect)
         kind = self.relation_kind(name)
         if self.supports_swap and kind == "table":
-            self.execute(f"ALTER TABLE {name} SWAP WITH {staging}", read=self.dialect)
-            self.execute(f"DROP TABLE {staging}", read=self.dialect)
+            self.execute(f"ALTER TABLE {self.quoted(name)} SWAP WITH {self.quoted(staging)}", read=self.dialect)
+            self.execute(f"DROP TABLE {self.quoted(staging)}", read=self.dialect)
             return
-        target = name if self.supports_swap else short
+        target = self.quoted(name) if self.supports_swap else short
         with self.transaction():
             if kind is not None:
-                self.execute(f"DROP {kind.upper()} {name}", read=self.dialect)
-            self.execute(f"ALTER TABLE {staging} RENAME TO {target}", read=self.dialect)
+                self.execute(f"DROP {kind.upper()} {self.quoted(name)}", read=self.dialect)
+            self.execute(f"ALTER TABLE {self.quoted(staging)} RENAME TO {target}", read=self.dialect)
