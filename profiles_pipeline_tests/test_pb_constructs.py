@@ -505,6 +505,35 @@ def test_time_grains_equal_pbs(tmp_path: Path) -> None:
     assert "user_feature_view" in published and not {t for t in published if "__rows" in t or "__vars" in t}
 
 
+STITCHER_GRAIN = Path(__file__).parent / "fixtures" / "pbref" / "stitcher_grain"
+
+
+def _graph_ids(project: Path) -> set[str]:
+    return {r[0] for r in _rows(project, "SELECT other_id FROM user_id_stitcher")}
+
+
+def test_a_stitchers_time_grain_builds_the_graph_at_its_boundary_run_by_run(tmp_path: Path) -> None:
+    """pb itself is the oracle (fixtures/pbref/stitcher_grain): with `time_grain: week` on the id
+    stitcher, the graph is as of the week's Monday, later ids wait for the next one, vars keep
+    their own grains. Run day by day across the boundary (incremental), the last run publishes
+    what pb published in one run; runs within a week leave the graph as it was."""
+    from profiles_pipeline_tests.fixtures.pb_compare import differences
+
+    project = tmp_path / "stitcher_grain"
+    shutil.copytree(STITCHER_GRAIN / "project", project)
+    _load_orders(project, STITCHER_GRAIN / "orders.csv")
+    assert validate_project(project).ok
+    _run(project, "2026-01-23T12:00:00Z")  # week of Monday 01-19: u8 (first seen 01-20) waits
+    assert "u8" not in _graph_ids(project) and "u1" in _graph_ids(project)
+    _run(project, "2026-01-25T12:00:00Z")
+    assert "u8" not in _graph_ids(project)
+    _run(project, "2026-01-27T12:00:00Z")  # week of 01-26: u8 is in, u9 (01-27) waits
+    assert {"u8", "h@x.com"} <= _graph_ids(project) and "u9" not in _graph_ids(project)
+    _run(project, "2026-01-31T12:00:00Z")
+    assert differences(STITCHER_GRAIN / "pb_out", project / "data" / "profiles.published.duckdb") == []
+    assert not {"u9", "i@x.com", "u2"} & _graph_ids(project)
+
+
 @pytest.mark.parametrize(("grain", "at", "want"), [
     ("tenminutes", "2026-03-04 10:47:13", "2026-03-04 10:40:00"),
     ("hour", "2026-03-04 10:47:13", "2026-03-04 10:00:00"),

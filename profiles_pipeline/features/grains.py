@@ -64,6 +64,14 @@ def _first_monday(year: int, month: int, like: datetime) -> datetime:
     return first + timedelta(days=(7 - first.weekday()) % 7)
 
 
+def graph_instant(project, entity: str, at: datetime) -> datetime:
+    """The instant `entity`'s id graph is built as of for a run as of `at`: its stitcher's
+    time_grain boundary (pb 0.26.4 builds the graph there and leaves later ids out of it, while
+    vars keep their own grains: fixtures/pbref/stitcher_grain), else `at` itself."""
+    model = project.stitcher_model(entity)
+    return boundary(model.model_spec.time_grain, at) if model is not None else at
+
+
 def project_default_grain(project) -> str | None:
     """pb 0.26 gives a project with a time_grain on a cohort or a feature table a default grain
     (checked for both against pb's own output), at which every model

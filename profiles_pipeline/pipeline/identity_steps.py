@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from profiles_pipeline.features.grains import graph_instant
 from profiles_pipeline.identity import extract_edges, render_report_html, stale_days, stitch
 from profiles_pipeline.identity.extract import dropped_ids, reread_sources_changed
 from profiles_pipeline.identity.integrity import several_main_ids
@@ -31,8 +32,9 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
     sources = tuple(_input_key(p) for p in project.edge_sources_for(entity))
 
     def plan_of(adapter: WarehouseAdapter, ctx: RunContext):
-        return cached(ctx.run_id, ("stitcher", entity, ctx.end_time),
-                      lambda: stitcher_plan(project, adapter, entity, ctx.end_time, ctx.begin_time))
+        at = graph_instant(project, entity, ctx.end_time)
+        return cached(ctx.run_id, ("stitcher", entity, at),
+                      lambda: stitcher_plan(project, adapter, entity, at, ctx.begin_time))
 
     def run_edges(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
         plan = plan_of(adapter, ctx)
@@ -70,7 +72,8 @@ def identity_steps(project: Project, entity: str, reports_dir: Path) -> list[Ste
 
     def run_graph(adapter: WarehouseAdapter, ctx: RunContext) -> StepResult:
         plan = plan_of(adapter, ctx)
-        result = stitch(adapter, plan, end_time=ctx.end_time, run_id=ctx.run_id, rebase=ctx.rebase,
+        result = stitch(adapter, plan, end_time=graph_instant(project, entity, ctx.end_time), run_id=ctx.run_id,
+                        rebase=ctx.rebase,
                         first_day=ctx.first_day, snapshot=ctx.snapshot, retention=project.config.retention)
         metadata = result.as_metadata()
         artifacts = {}

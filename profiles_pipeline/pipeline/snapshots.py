@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from profiles_pipeline.errors import UserError
 from profiles_pipeline.features import plan_features
+from profiles_pipeline.features.grains import graph_instant
 from profiles_pipeline.features.outputs import VALID_AT
 from profiles_pipeline.features.plan import FeaturePlan
 from profiles_pipeline.features.snapshots import SnapshotSlice, has_snapshot, latest_snapshot
@@ -50,8 +51,9 @@ def graph_at(adapter: WarehouseAdapter, project: Project, entity: str, at: datet
              begin_time: datetime | None = None) -> str:
     """The name of a relation holding the entity's id graph as of `at`: the published graph when
     `at` is its head, else a view over the history at `at` (added to the history first, as an
-    extra checkpoint, when `at` is not one)."""
+    extra checkpoint, when `at` is not one). A stitcher with a time_grain: as of its boundary."""
     t = StitcherTables(project.stitcher_name(entity))
+    at = graph_instant(project, entity, at)
     head = graph_head(adapter, project, entity)
     if head is None or at > head:
         raise UserError(f"the id graph of {entity} is built up to "
@@ -93,7 +95,8 @@ def snapshot_plan(adapter: WarehouseAdapter, project: Project, at: datetime, sli
                                        for e in project.entities if project.edge_sources_for(e.name)}
     latest = published_at(adapter, project)
     heads = [graph_head(adapter, project, e) for e in graphs]
-    publish = may_publish and (latest is None or at >= latest) and all(h == at for h in heads)
+    publish = may_publish and (latest is None or at >= latest) and all(
+        h == graph_instant(project, e, at) for e, h in zip(graphs, heads, strict=True))
     plan = plan_features(project, adapter, end_time=at, id_graph_table=graphs or None, inline_models=not publish,
                          begin_time=begin_time)
     return SnapshotPlan(plan, publish, slice_)

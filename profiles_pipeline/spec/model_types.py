@@ -42,6 +42,8 @@ class IdStitcherSpec(SpecModel):
     log_direct_edge_info: bool | None = Field(default=None, description="pb's debug logging; no effect here "
                                               "(<stitcher>_audit and `profiles show explain` say why ids joined)")
     log_node_metadata: bool | None = Field(default=None, description="pb's debug logging; no effect here")
+    time_grain: TimeGrain | None = Field(default=None, description="pb's time grain: the id graph is built as of "
+                                         "the grain's last boundary; later ids wait for the next one")
 
 
 class SqlTemplateSpec(SpecModel):
