@@ -55,23 +55,48 @@ class This:
     def ReadFile(self, path: str) -> str:  # noqa: N802
         return self._read_file(path)
 
-    def DeRef(self, path: str = "", **options: object) -> str:  # noqa: N802
-        _refuse_options("DeRef", options)
+    def DeRef(self, path: str = "", **options: object) -> str | None:  # noqa: N802
+        """`pre_existing=true` asks for the model's previous materialization (pb's incremental
+        sql_template models): None here, so the template takes its full branch, which pb's
+        contract for such models (the same result with or without the previous state) makes
+        equal. The other options name pb's checkpoints and contracts and change no rows."""
+        if _incremental_options("DeRef", options):
+            return None
         return self._deref(path)
 
-    def DeRefOptional(self, path: str = "", **options: object) -> str:  # noqa: N802
-        _refuse_options("DeRefOptional", options)
+    def DeRefOptional(self, path: str = "", **options: object) -> str | None:  # noqa: N802
+        if _incremental_options("DeRefOptional", options):
+            return None
         return self._deref(path)
 
 
-def _refuse_options(method: str, options: dict[str, object]) -> None:
-    """pb's DeRef options (`pre_existing=`, `dependency=`, `checkpoint_name=`, `prereqs=`,
-    `contract=`) drive its incremental sql_template models and contracts; say so by name."""
-    if options:
-        given = ", ".join(f"{k}=" for k in options)
-        raise LookupError(f"this.{method}({given}…) uses pb's incremental sql_template options (checkpoints, "
-                          "delta tables, contracts), which this engine does not run yet; read the whole "
-                          "relation with this.DeRef(\"inputs/<name>\") or this.DeRef(\"models/<name>\")")
+#: pb's DeRef options (its DeRef reference): which checkpoint or contract a reference means.
+DEREF_OPTIONS = frozenset({"pre_existing", "dependency", "checkpoint_name", "baseline_name", "prereqs",
+                           "skip_dependency", "time_grain_spec", "contract"})
+DEPENDENCIES = ("normal", "optional", "coercive")
+
+
+def _incremental_options(method: str, options: dict[str, object]) -> bool:
+    """Check pb's DeRef options by name; whether they ask for a previous materialization."""
+    unknown = sorted(set(options) - DEREF_OPTIONS)
+    if unknown:
+        raise LookupError(f"this.{method}() has no option {', '.join(f'{k}=' for k in unknown)} (pb's options: "
+                          f"{', '.join(sorted(DEREF_OPTIONS))})")
+    dependency = options.get("dependency", "normal")
+    if dependency not in DEPENDENCIES:
+        raise LookupError(f"this.{method}(dependency={dependency!r}): dependency is one of {', '.join(DEPENDENCIES)}")
+    return options.get("pre_existing") in (True, "true", "True")
+
+
+class Contract:
+    """pb's `BuildContract('{...}')`: what a model promises of a relation it is given (columns, an
+    event stream); kept for what reads it, it changes no rows."""
+
+    def __init__(self, text: object = ""):
+        self.text = str(text)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class Warehouse:

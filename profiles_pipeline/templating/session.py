@@ -14,6 +14,7 @@ from profiles_pipeline.templating.environment import (
     compile_template,
 )
 from profiles_pipeline.templating.objects import (
+    Contract,
     EarlyTimestamp,
     EntityRef,
     GoTime,
@@ -79,6 +80,7 @@ class Session:
             warehouse=Warehouse(ctx.warehouse_type),
             end_time=GoTime(ctx.end_time) if ctx.end_time is not None else None,
             end_time_sql=end_time_sql(ctx.end_time),
+            BuildContract=Contract,
         )
         names["timestamp"] = EarlyTimestamp(ctx.end_time)
         names[SESSION_KEY] = self
