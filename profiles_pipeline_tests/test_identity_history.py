@@ -22,12 +22,13 @@ from profiles_pipeline.identity.history import Checkpoints, build_history  # noq
 from profiles_pipeline.identity.tables import StitcherTables  # noqa: E402
 from profiles_pipeline.instants import end_of_day  # noqa: E402
 from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter  # noqa: E402
+from profiles_pipeline_tests.fixtures.engines import WITH_SPARK  # noqa: E402
 
 START = datetime(2024, 3, 1)
 DAYS = 4
 LAST = (START + timedelta(days=DAYS - 1)).date()
 _SOAK = int(os.environ.get("PROFILES_IDENTITY_EXAMPLES", "0"))
-EXAMPLES = {"duckdb": _SOAK or 15, "snowflake": max(2, _SOAK // 20)}
+EXAMPLES = {"duckdb": _SOAK or 15, "snowflake": max(2, _SOAK // 20), "spark": 2}
 
 
 def _days(last: date = LAST) -> list[date]:
@@ -61,7 +62,7 @@ def _run(engine, tmp_path, monkeypatch, body, examples):
         settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))(body)(adapter)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", WITH_SPARK)
 def test_one_pass_history_equals_the_reference_at_every_checkpoint(engine, tmp_path, monkeypatch):
     @given(graph=graphs(days=DAYS), rules=guards(), midday=st.booleans())
     def body(adapter, graph, rules, midday):

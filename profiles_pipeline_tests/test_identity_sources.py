@@ -8,7 +8,8 @@ import pytest
 
 from profiles_pipeline.identity import EdgeSource, IdSelect, StitcherPlan, extract_edges, stitch
 from profiles_pipeline.instants import end_of_day
-from profiles_pipeline.warehouse.testing import ENGINES, open_test_adapter
+from profiles_pipeline.warehouse.testing import open_test_adapter
+from profiles_pipeline_tests.fixtures.engines import WITH_SPARK
 
 # (source, anon, uid, ts)
 ROWS = [
@@ -29,7 +30,7 @@ EXPECTED = [
 ]
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=WITH_SPARK)
 def adapter(request, tmp_path, monkeypatch):
     with open_test_adapter(request.param, tmp_path, monkeypatch) as a:
         values = ", ".join(f"('{s}', '{x}', '{y}', TIMESTAMP '{t}')" for s, x, y, t in ROWS)

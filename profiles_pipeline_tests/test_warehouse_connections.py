@@ -119,7 +119,11 @@ def test_bad_yaml_names_file_and_line(project):
 
 
 def test_unsupported_type_and_missing_key_name_the_line(project):
-    with pytest.raises(SiteConfigError, match=r"siteconfig.yaml:28 at .*\.type: type 'databricks'"):
+    with pytest.raises(SiteConfigError, match=r"siteconfig.yaml:28 at .*\.type: type 'bigquery' is not supported; "
+                       "use one of duckdb, snowflake, databricks"):
+        resolve_connection(project, "bigquery-db", FIXTURES / "siteconfig.yaml")
+    with pytest.raises(SiteConfigError, match=r"siteconfig.yaml:34 at connections.databricks-db.outputs.db: a "
+                       "Databricks connection needs host, http_path and token_env .* or spark: local\[2\]"):
         resolve_connection(project, "databricks-db", FIXTURES / "siteconfig.yaml")
     with pytest.raises(
         SiteConfigError, match=r"missing_field.yaml:6 .*`database` is missing.*dbname"

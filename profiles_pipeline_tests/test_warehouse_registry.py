@@ -14,9 +14,10 @@ from profiles_pipeline.warehouse.registry import adapter_class, engines
 
 PACKAGE = Path(__file__).resolve().parents[1] / "profiles_pipeline"
 ENGINE_NAMES = set(engines())
-ENGINE_CLASSES = {adapter_class(k).__name__ for k in engines()} | {"DuckDBConnectionConfig", "SnowflakeConnectionConfig"}
-ENGINE_MODULES = ("duckdb", "snowflake", "fakesnow", "profiles_pipeline.warehouse.duckdb_adapter",
-                  "profiles_pipeline.warehouse.snowflake_adapter")
+ENGINE_CLASSES = {adapter_class(k).__name__ for k in engines()} | {
+    "DuckDBConnectionConfig", "SnowflakeConnectionConfig", "DatabricksConnectionConfig", "LocalSparkAdapter"}
+ENGINE_MODULES = ("duckdb", "snowflake", "fakesnow", "pyspark", "databricks", "profiles_pipeline.warehouse.duckdb_adapter",
+                  "profiles_pipeline.warehouse.snowflake_adapter", "profiles_pipeline.warehouse.databricks_adapter")
 
 
 def _engine_branches(tree: ast.AST) -> list[tuple[int, str]]:
@@ -73,5 +74,5 @@ def test_every_engine_has_an_adapter_with_its_capabilities() -> None:
 
 
 def test_an_unknown_engine_is_a_user_error_naming_the_known_ones() -> None:
-    with pytest.raises(UserError, match=r"no adapter for 'databricks'; known: duckdb, snowflake"):
-        adapter_class("databricks")
+    with pytest.raises(UserError, match=r"no adapter for 'bigquery'; known: duckdb, snowflake, databricks"):
+        adapter_class("bigquery")

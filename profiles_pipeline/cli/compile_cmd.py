@@ -20,9 +20,10 @@ def compile_project(
     end_time: EndTime = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the SQL files. "
                    "Default: <project>/output/compiled.")] = None,
-    dialect: Annotated[str | None, typer.Option("--dialect", help="duckdb or snowflake. Default: "
+    dialect: Annotated[str | None, typer.Option("--dialect", help="duckdb, snowflake or databricks. Default: "
                        "the connection's engine. Snowflake without a Snowflake connection is "
-                       "planned against fakesnow holding empty copies of the input tables.")] = None,
+                       "planned against fakesnow holding empty copies of the input tables; "
+                       "Databricks against a local Spark (pyspark) holding them.")] = None,
 ) -> None:
     """Write the SQL of every model in dependency order (one file per step, plus index.json)
     without running it, and print the plan: which vars share one scan of which input.

@@ -27,8 +27,7 @@ class LoadedProject:
 
     @property
     def warehouse_location(self) -> str:
-        cfg = self.connection.config
-        return str(getattr(cfg, "path", None) or f"snowflake {cfg.account}/{cfg.database}.{cfg.schema_}")
+        return self.connection.config.location()
 
 
 def load(project_dir: Path, *, quiet: bool = False) -> LoadedProject:

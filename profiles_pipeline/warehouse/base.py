@@ -57,6 +57,8 @@ class WarehouseAdapter(abc.ABC):
     readers_read_a_copy: ClassVar[bool] = False
     #: The engine has `arg_min_null`/`arg_max_null` (first/last values in one pass, no sort).
     arg_min_max: ClassVar[bool] = False
+    #: Statements in `transaction()` commit or roll back together (Spark SQL: they run one by one).
+    transactions: ClassVar[bool] = True
     #: What `stand_in` plans against, as `profiles compile` says it.
     stand_in_description: ClassVar[str] = ""
 

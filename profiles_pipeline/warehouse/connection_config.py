@@ -58,6 +58,10 @@ class DuckDBConnectionConfig(BaseModel):
         """The file that is the database (runs lock it, readers read a copy beside it)."""
         return self.path
 
+    def location(self) -> str:
+        """Where the outputs are, as the CLI says it."""
+        return str(self.path)
+
     def grant_to_read(self, table: str) -> str | None:
         """DuckDB has no roles: reading is the file's permissions (nothing to grant)."""
         return None
@@ -99,6 +103,9 @@ class SnowflakeConnectionConfig(BaseModel):
     def database_file(self) -> Path | None:
         """None: the database is Snowflake's, not a file on this machine."""
         return None
+
+    def location(self) -> str:
+        return f"snowflake {self.account}/{self.database}.{self.schema_}"
 
     def secret_env_vars(self) -> dict[str, str]:
         """Connector argument -> environment variable name, for the secrets this config uses."""
@@ -145,10 +152,55 @@ class SnowflakeConnectionConfig(BaseModel):
         return [(k, v) for k, v in super().__repr_args__() if v is not None]
 
 
-ConnectionConfig = Annotated[
-    DuckDBConnectionConfig | SnowflakeConnectionConfig, Field(discriminator="type")
-]
-CONNECTION_CONFIG: TypeAdapter[DuckDBConnectionConfig | SnowflakeConnectionConfig] = TypeAdapter(
-    ConnectionConfig
-)
-SUPPORTED_TYPES = ("duckdb", "snowflake")
+class DatabricksConnectionConfig(BaseModel):
+    """A Databricks SQL warehouse (`host`, `http_path`, the token in the variable `token_env`),
+    or with `spark:` (a master such as `local[2]`) a Spark session on this machine."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    type: Literal["databricks"] = "databricks"
+    host: str | None = None
+    http_path: str | None = None
+    catalog: str | None = None
+    schema_: str = Field(default="default", validation_alias=AliasChoices("schema", "schema_"),
+                         serialization_alias="schema")
+    token_env: str | None = None
+    spark: str | None = None
+    warehouse_dir: str | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> DatabricksConnectionConfig:
+        if self.spark is None and not (self.host and self.http_path and self.token_env):
+            raise ValueError("a Databricks connection needs host, http_path and token_env (the name of an "
+                             "environment variable holding the token), or spark: local[2] for a local Spark")
+        return self
+
+    def database_file(self) -> Path | None:
+        return None
+
+    def location(self) -> str:
+        if self.spark:
+            return f"local Spark ({self.spark}) {self.warehouse_dir or ''}, schema {self.schema_}"
+        return f"databricks {self.host}/{self.catalog + '.' if self.catalog else ''}{self.schema_}"
+
+    def resolve_token(self, environ: Mapping[str, str] | None = None) -> str:
+        env = os.environ if environ is None else environ
+        value = env.get(self.token_env or "")
+        if not value:
+            raise MissingSecretError(f"Databricks connection to {self.host}: environment variable {self.token_env} "
+                                     f"(the access token) is not set. Export it before running, e.g. "
+                                     f"`export {self.token_env}=...`.")
+        return value
+
+    def grant_to_read(self, table: str) -> str | None:
+        return f"GRANT SELECT ON TABLE {table} TO `<your principal>`;"
+
+    def grant_to_write(self) -> str | None:
+        where = f"{self.catalog}.{self.schema_}" if self.catalog else self.schema_
+        return f"GRANT USE SCHEMA, CREATE TABLE, MODIFY, SELECT ON SCHEMA {where} TO `<your principal>`;"
+
+
+AnyConnectionConfig = DuckDBConnectionConfig | SnowflakeConnectionConfig | DatabricksConnectionConfig
+ConnectionConfig = Annotated[AnyConnectionConfig, Field(discriminator="type")]
+CONNECTION_CONFIG: TypeAdapter[AnyConnectionConfig] = TypeAdapter(ConnectionConfig)
+SUPPORTED_TYPES = ("duckdb", "snowflake", "databricks")

@@ -17,8 +17,8 @@ from pathlib import Path
 from profiles_pipeline.errors import UserError, WarehouseError
 from profiles_pipeline.warehouse.base import WarehouseAdapter
 from profiles_pipeline.warehouse.connection_config import (
+    AnyConnectionConfig,
     DuckDBConnectionConfig,
-    SnowflakeConnectionConfig,
 )
 from profiles_pipeline.warehouse.siteconfig import (
     SiteConfigError,
@@ -39,7 +39,7 @@ EMBEDDED_DB = Path("data") / "profiles.duckdb"
 class ResolvedConnection:
     """The config to open, and where it came from (shown by `profiles` and in Dagster metadata)."""
 
-    config: DuckDBConnectionConfig | SnowflakeConnectionConfig
+    config: AnyConnectionConfig
     source: str
     name: str | None = None
     target: str | None = None

@@ -16,6 +16,7 @@ from profiles_pipeline.warehouse.base import WarehouseAdapter
 ADAPTERS: dict[str, str] = {
     "duckdb": "profiles_pipeline.warehouse.duckdb_adapter:DuckDBAdapter",
     "snowflake": "profiles_pipeline.warehouse.snowflake_adapter:SnowflakeAdapter",
+    "databricks": "profiles_pipeline.warehouse.databricks_adapter:DatabricksAdapter",
 }
 
 

@@ -19,8 +19,8 @@ from profiles_pipeline.warehouse.connection_config import (
     CONNECTION_CONFIG,
     LITERAL_SECRET_KEYS,
     SUPPORTED_TYPES,
+    AnyConnectionConfig,
     DuckDBConnectionConfig,
-    SnowflakeConnectionConfig,
 )
 
 
@@ -127,7 +127,7 @@ def _secrets_to_environment(raw: dict, path: Path, yaml_path: str) -> dict:
 
 def validate_output(
     raw: Any, path: Path, yaml_path: str
-) -> DuckDBConnectionConfig | SnowflakeConnectionConfig:
+) -> AnyConnectionConfig:
     if not isinstance(raw, dict):
         raise SiteConfigError(Location(str(path), None, yaml_path), "an output must be a mapping")
     raw = _secrets_to_environment(raw, path, yaml_path)
@@ -143,7 +143,7 @@ def validate_output(
         err = e.errors(include_input=False)[0]  # never echo values: they may be secrets
         loc = [str(p) for p in err["loc"][1:]]  # first item is the union tag
         key = loc[0] if loc else None
-        message = err["msg"]
+        message = err["msg"].removeprefix("Value error, ")  # pydantic's prefix to a validator's own words
         if err["type"] == "missing":
             message = f"required key `{key}` is missing" + (
                 " (pb's `dbname:`)" if key == "database" else ""

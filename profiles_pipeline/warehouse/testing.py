@@ -12,6 +12,7 @@ fakesnow is a dev dependency and is imported only here.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,8 +54,17 @@ def open_test_adapter(engine: str, tmp_path: Path, monkeypatch: Any) -> Iterator
         finally:
             adapter.close()
         return
+    if engine == "spark":
+        from profiles_pipeline.warehouse.databricks_adapter import LocalSparkAdapter
+
+        adapter = LocalSparkAdapter.start("local[2]", str(tmp_path / "spark_warehouse"), f"t{uuid.uuid4().hex[:8]}")
+        try:
+            yield adapter
+        finally:
+            adapter.close()
+        return
     if engine != "snowflake":
-        raise ValueError(f"unknown test engine {engine!r}; use one of {ENGINES}")
+        raise ValueError(f"unknown test engine {engine!r}; use one of {ENGINES} or spark")
     import fakesnow
 
     from profiles_pipeline.warehouse.snowflake_adapter import SnowflakeAdapter
