@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import duckdb
 import pytest
-from fixtures.cli.built import built_project, cli, copy_project, warehouse_rows
+from fixtures.cli.built import built_project, cli, copy_project, profiles, warehouse_rows
 from fixtures.cli.built import json_output as _json
 
 from profiles_pipeline.cli.main import app
@@ -106,6 +106,22 @@ def test_compile_for_snowflake_plans_on_the_input_tables(project, tmp_path):
     for f in files:
         sqlglot.parse(f.read_text(), read="snowflake")
     assert cli("compile", "-p", project, "--dialect", "bigquery").exit_code == 2
+
+
+@pytest.mark.slow
+def test_compile_for_databricks_plans_on_a_local_spark_without_a_connection(project, tmp_path):
+    """As for Snowflake: the plan is made against a stand-in (a local Spark holding empty copies of
+    the input tables), in a fresh process (a Spark session belongs to its process)."""
+    import sqlglot
+
+    done = profiles("compile", "-p", project, "-o", tmp_path, "--dialect", "databricks", timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "planned on a local Spark session" in " ".join(done.stdout.split())
+    files = sorted(tmp_path.glob("*.sql"))
+    text = "\n".join(f.read_text() for f in files)
+    assert "READ_PARQUET" not in text.upper() and "rudder_events.website.pages" in text
+    for f in files:
+        sqlglot.parse(f.read_text(), read="databricks")
 
 
 def test_show_models_and_unknown_model(project):
