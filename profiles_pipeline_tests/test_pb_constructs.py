@@ -844,6 +844,9 @@ INCREMENTAL_MODEL = """models:
     model_spec:
       materialization:
         output_type: table
+      features:
+        - name: total
+          description: what the user spent
       contract: {is_event_stream: false}
       single_sql: |
         {%- with prev = this.DeRef("models/order_totals", pre_existing=true, dependency="optional",
@@ -864,8 +867,9 @@ INCREMENTAL_MODEL = """models:
 def test_an_incremental_sql_template_model_runs_its_full_branch(tmp_path: Path) -> None:
     """pb's incremental sql_template model (its documented shape: `this.DeRef(self, pre_existing=true,
     dependency="optional", checkpoint_name=...)`, a full branch when there is no previous state,
-    `contract=BuildContract(...)`) runs: there is no previous materialization here, so the full
-    branch runs, which pb's contract for such models makes equal; again on a second run."""
+    `contract=BuildContract(...)`, pb's `features:` column metadata) runs: there is no previous
+    materialization here, so the full branch runs, which pb's contract for such models makes
+    equal; again on a second run."""
     project = _probe(tmp_path, "incremental")
     (project / "models" / "sql.yaml").write_text(INCREMENTAL_MODEL)
     _load_orders(project)

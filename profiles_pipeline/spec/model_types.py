@@ -46,8 +46,18 @@ class IdStitcherSpec(SpecModel):
                                          "the grain's last boundary; later ids wait for the next one")
 
 
+class ColumnMetadata(OpenSpecModel):
+    """pb's `features:` items on a sql_template model: what a column of it means (pb 0.26.4 reads
+    them as column metadata and publishes the same rows; checked by running it)."""
+
+    name: str
+    description: str | None = None
+
+
 class SqlTemplateSpec(SpecModel):
     single_sql: str | None = None
+    features: list[ColumnMetadata] = Field(default_factory=list, description="pb's column metadata of the "
+                                           "model (name, description); it changes no rows")
     multi_sql: str | None = None
     materialization: Materialization | None = None
     occurred_at_col: str | None = None
